@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: finds Python 3.12+, makes .venv, installs the
+# pinned packages, migrates, and then runs the portal or the tests.
+#
+#   ./dev.sh run     the portal with the demo data on SQLite, http://127.0.0.1:8000/
+#   ./dev.sh test    the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+#   ./dev.sh setup   only install (used by the two above)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+find_python() {
+  local candidates=(python3.13 python3.12 python3 python)
+  local root
+  if command -v pyenv >/dev/null 2>&1; then root=$(pyenv root); else root="$HOME/.pyenv"; fi
+  for dir in "$root"/versions/3.13* "$root"/versions/3.12*; do
+    [ -x "$dir/bin/python3" ] && candidates+=("$dir/bin/python3")
+  done
+  for c in "${candidates[@]}"; do
+    if "$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
+      command -v "$c" 2>/dev/null || echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    local py
+    if ! py=$(find_python); then
+      echo "Django 6 needs Python 3.12 or newer, and none was found." >&2
+      echo "Install one, e.g. 'pyenv install 3.13' or 'apt-get install python3.13 python3.13-venv'." >&2
+      exit 1
+    fi
+    echo "Using $py ($("$py" --version))"
+    "$py" -m venv .venv
+  fi
+  local stamp=.venv/.installed
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    touch "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  # Browser tests drive Debian's Chromium; never a downloaded browser.
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the browser tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "The browser tests need Chromium: 'sudo apt-get install chromium'." >&2
+    exit 1
+  fi
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+  setup)
+    setup ;;
+  run)
+    setup
+    .venv/bin/python manage.py migrate --no-input
+    .venv/bin/python manage.py load_demo
+    echo "Log in as konsulent / demo (see README for the other demo users)."
+    exec .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
+  test)
+    setup
+    ensure_chromium
+    exec .venv/bin/python -m pytest "$@" ;;
+  *)
+    echo "usage: ./dev.sh [run|test|setup] [args…]" >&2
+    exit 2 ;;
+esac

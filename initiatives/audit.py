@@ -1,0 +1,148 @@
+"""The one audit mechanism: every create, update and delete of plan data.
+
+Signal receivers compare each saved object with its row in the database and write
+an `AuditEntry` with each changed field's old and new value. Who did it comes from
+a context variable that the middleware (web requests) or `audit_context` (commands,
+imports) sets, so browser edits, admin, imports and commands are all recorded the
+same way. Bulk queryset operations bypass signals: plan data is never written with
+them.
+"""
+
+import contextlib
+import contextvars
+import datetime
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+_actor = contextvars.ContextVar("audit_actor", default=(None, ""))
+
+AUDITED_MODELS = [
+    "masterplan.Plan",
+    "masterplan.Direction",
+    "initiatives.Initiative",
+    "initiatives.CrossLink",
+    "initiatives.Activity",
+    "initiatives.StatusUpdate",
+    "initiatives.BudgetLine",
+]
+IGNORED_FIELDS = {"created_at", "updated_at", "version"}
+
+
+@contextlib.contextmanager
+def audit_context(user=None, source=""):
+    """Attribute the writes inside the block to `user`, from `source` (e.g. "import")."""
+    token = _actor.set((user, source))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+class AuditUserMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        source = "admin" if request.path.startswith("/admin/") else "web"
+        user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+        with audit_context(user, source):
+            return self.get_response(request)
+
+
+def _plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime, Decimal)):
+        return str(value)
+    return value
+
+
+def snapshot(instance) -> dict:
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if not field.primary_key and field.name not in IGNORED_FIELDS
+    }
+
+
+def _owners(instance):
+    """(plan pk, initiative pk) that the object's history belongs to."""
+    name = instance._meta.model_name
+    if name == "plan":
+        return instance.pk, None
+    if name == "initiative":
+        return instance.plan_id, instance.pk
+    if name == "direction":
+        return instance.plan_id, None
+    if name == "budgetline":
+        return instance.plan_id, instance.initiative_id
+    initiative = instance.initiative  # crosslink, activity, statusupdate
+    return initiative.plan_id, initiative.pk
+
+
+def record(instance, action, changes):
+    AuditEntry = apps.get_model("initiatives", "AuditEntry")
+    user, source = _actor.get()
+    plan_pk, initiative_pk = _owners(instance)
+    AuditEntry.objects.create(
+        user=user,
+        user_name=user.get_username() if user else "",
+        action=action,
+        model=instance._meta.model_name,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        plan_pk=plan_pk,
+        initiative_pk=initiative_pk,
+        changes=changes,
+        source=source,
+    )
+
+
+def _before_save(sender, instance, raw=False, **kwargs):
+    instance._audit_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    old = sender._base_manager.filter(pk=instance.pk).first()
+    instance._audit_before = snapshot(old) if old is not None else None
+
+
+def _after_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    after = snapshot(instance)
+    if created:
+        changes = {key: [None, value] for key, value in after.items() if value not in (None, "", [], False)}
+        record(instance, "create", changes)
+        return
+    before = getattr(instance, "_audit_before", None) or {}
+    changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    if changes:
+        record(instance, "update", changes)
+
+
+def _after_delete(sender, instance, **kwargs):
+    record(instance, "delete", {key: [value, None] for key, value in snapshot(instance).items()})
+
+
+def _cross_links_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    """Cross-links added or removed through the related manager, not the through model."""
+    if action not in {"post_add", "post_remove"} or reverse or not pk_set:
+        return
+    CrossLink = apps.get_model("initiatives", "CrossLink")
+    for direction_pk in sorted(pk_set):
+        link = CrossLink(initiative=instance, direction_id=direction_pk)
+        link.pk = f"{instance.pk}-{direction_pk}"
+        verb = "create" if action == "post_add" else "delete"
+        change = [None, direction_pk] if verb == "create" else [direction_pk, None]
+        record(link, verb, {"direction_id": change})
+
+
+def connect():
+    for label in AUDITED_MODELS:
+        model = apps.get_model(label)
+        uid = f"audit-{label}"
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
+        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+    Initiative = apps.get_model("initiatives", "Initiative")
+    m2m_changed.connect(_cross_links_changed, sender=Initiative.cross_links.through, dispatch_uid="audit-xlinks")

@@ -1,0 +1,329 @@
+"""Initiatives under a plan's directions, their activities, status and budget.
+
+Every write to these models (and to the plan models) is recorded by the audit
+mechanism in `initiatives.audit`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from masterplan.models import (
+    YEAR_VALIDATORS,
+    Direction,
+    NumberedInPlan,
+    Plan,
+    plain_text_list_default,
+    validate_text_list,
+)
+
+
+class Status(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", _("Ikke vurderet")
+    NOT_STARTED = "not_started", _("Ikke startet")
+    ON_TRACK = "on_track", _("I gang – på sporet")
+    AT_RISK = "at_risk", _("I gang – risiko")
+    DELAYED = "delayed", _("Forsinket/kritisk")
+    DONE = "done", _("Afsluttet")
+    PAUSED = "paused", _("Sat på pause")
+
+
+class Phase(models.TextChoices):
+    NONE = "", _("Ikke angivet")
+    PLANNING = "planning", _("Planlægning")
+    DEVELOPMENT = "development", _("Udvikling")
+    IMPLEMENTATION = "implementation", _("Implementering")
+    ANCHORING = "anchoring", _("Forankring")
+    OPERATION = "operation", _("Drift")
+
+
+class Period(models.TextChoices):
+    YEAR = "year", _("Hele året")
+    H1 = "h1", _("1. halvår")
+    H2 = "h2", _("2. halvår")
+    Q1 = "q1", _("1. kvartal")
+    Q2 = "q2", _("2. kvartal")
+    Q3 = "q3", _("3. kvartal")
+    Q4 = "q4", _("4. kvartal")
+    M01 = "m01", _("Januar")
+    M02 = "m02", _("Februar")
+    M03 = "m03", _("Marts")
+    M04 = "m04", _("April")
+    M05 = "m05", _("Maj")
+    M06 = "m06", _("Juni")
+    M07 = "m07", _("Juli")
+    M08 = "m08", _("August")
+    M09 = "m09", _("September")
+    M10 = "m10", _("Oktober")
+    M11 = "m11", _("November")
+    M12 = "m12", _("December")
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Initiatives of the plans the user may read (the access rule lives on Plan)."""
+        return self.filter(plan__in=Plan.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(plan__in=Plan.objects.editable_by(user))
+
+
+class Initiative(NumberedInPlan):
+    """A concrete effort (initiativ / projekt / indsats / handling) under one direction.
+
+    `plan` is always the direction's plan; it is kept on the row so that numbers can
+    be unique per plan in the database and plan-wide queries need no join.
+    """
+
+    class Kind(models.TextChoices):
+        INITIATIVE = "initiativ", _("Initiativ")
+        PROJECT = "projekt", _("Projekt")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives", editable=False)
+    direction = models.ForeignKey(
+        Direction, on_delete=models.CASCADE, related_name="initiatives", verbose_name=_("retning")
+    )
+    number = models.CharField(
+        _("nummer"), max_length=20,
+        help_text=_("Fx 2.3 eller 4.1.1; skal være entydigt i planen."),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INITIATIVE)
+    title = models.CharField(_("titel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    goal = models.TextField(_("mål"), blank=True)
+    purpose = models.TextField(_("formål"), blank=True)
+    follow_up = models.TextField(_("implementering og opfølgning"), blank=True)
+    deadline = models.CharField(_("tidsplan/frist"), max_length=200, blank=True)
+    success_criteria = models.JSONField(
+        _("succeskriterier"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
+    )
+    expected_outcomes = models.JSONField(
+        _("forventede resultater"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
+    )
+    actions = models.JSONField(
+        _("konkrete handlinger"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
+    )
+    responsible = models.CharField(_("ansvarlig"), max_length=300, blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="responsible_for", verbose_name=_("ansvarlig bruger"),
+    )
+    start_date = models.DateField(_("startdato"), null=True, blank=True)
+    end_date = models.DateField(_("slutdato"), null=True, blank=True)
+    funding_amount = models.DecimalField(
+        _("bevilling (kr.)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    funding_source = models.CharField(_("bevilget af"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_ASSESSED)
+    phase = models.CharField(_("fase"), max_length=20, choices=Phase.choices, default=Phase.NONE, blank=True)
+    cross_links = models.ManyToManyField(
+        Direction, through="CrossLink", related_name="supported_by", blank=True,
+        verbose_name=_("understøtter også"),
+    )
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ændret"), auto_now=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "direction__order", "direction__number", "order", "id"]
+        verbose_name = _("initiativ")
+        verbose_name_plural = _("initiativer")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="initiative_number_unique_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiative_detail", args=[self.pk])
+
+    def siblings(self):
+        return Initiative.objects.filter(plan_id=self.plan_id)
+
+    def duplicate_number_message(self):
+        return _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
+
+    def clean(self):
+        if self.direction_id:
+            self.plan_id = self.direction.plan_id
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("Slutdatoen kan ikke ligge før startdatoen.")
+        if errors:
+            raise ValidationError(errors)
+        self.clean_number_unique()
+
+    def save(self, *args, **kwargs):
+        if self.direction_id:
+            self.plan_id = self.direction.plan_id
+        super().save(*args, **kwargs)
+
+
+class CrossLink(models.Model):
+    """Another direction of the same plan that an initiative also supports."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="cross_link_rows")
+    direction = models.ForeignKey(Direction, on_delete=models.CASCADE, related_name="cross_link_rows",
+                                  verbose_name=_("retning"))
+
+    class Meta:
+        verbose_name = _("understøttet retning")
+        verbose_name_plural = _("understøttede retninger")
+        ordering = ["direction__order", "direction__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "direction"],
+                name="cross_link_once",
+                violation_error_message=_("Retningen er allerede markeret."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative.number} → {self.direction.number}"
+
+    def clean(self):
+        if not (self.initiative_id and self.direction_id):
+            return
+        if self.direction.plan_id != self.initiative.plan_id:
+            raise ValidationError(
+                {"direction": _("Den understøttede retning skal høre til samme plan som initiativet.")}
+            )
+        if self.direction_id == self.initiative.direction_id:
+            raise ValidationError(
+                {"direction": _("Et initiativ kan ikke også understøtte sin egen retning.")}
+            )
+
+
+class Activity(models.Model):
+    """A planned or done step of an initiative, placed in a year of the plan."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="activities")
+    year = models.PositiveSmallIntegerField(_("år"), validators=YEAR_VALIDATORS)
+    period = models.CharField(_("periode"), max_length=4, choices=Period.choices, default=Period.YEAR)
+    text = models.TextField(_("aktivitet"))
+    responsible = models.CharField(_("ansvarlig"), max_length=300, blank=True)
+    deadline = models.CharField(_("frist"), max_length=200, blank=True)
+    done = models.BooleanField(_("udført"), default=False)
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["year", "order", "id"]
+        verbose_name = _("aktivitet")
+        verbose_name_plural = _("aktiviteter")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_period_display()}: {self.text[:60]}"
+
+    def clean(self):
+        if self.initiative_id and self.year is not None:
+            plan = self.initiative.plan
+            if not plan.contains_year(self.year):
+                raise ValidationError({"year": _(
+                    "Året skal ligge i planens periode (%(start)s–%(end)s)."
+                ) % {"start": plan.period_start, "end": plan.period_end}})
+
+
+class StatusUpdate(models.Model):
+    """One reported status of an initiative: the history managers and reports read."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="status_updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("af")
+    )
+    created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    phase = models.CharField(_("fase"), max_length=20, choices=Phase.choices, blank=True)
+    note = models.TextField(_("bemærkning"), blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        verbose_name = _("statusopdatering")
+        verbose_name_plural = _("statusopdateringer")
+
+    def __str__(self) -> str:
+        return f"{self.initiative.number}: {self.get_status_display()}"
+
+
+class BudgetLine(models.Model):
+    """An amount for one budget year, on a plan or on one of its initiatives."""
+
+    class Kind(models.TextChoices):
+        EXPENSE = "expense", _("Udgift")
+        FINANCING = "financing", _("Finansiering")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("plan"))
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, null=True, blank=True, related_name="budget_lines",
+        verbose_name=_("initiativ"),
+    )
+    year = models.PositiveSmallIntegerField(_("år"), validators=YEAR_VALIDATORS)
+    amount = models.DecimalField(_("beløb (kr.)"), max_digits=14, decimal_places=2)
+    label = models.CharField(_("tekst"), max_length=300)
+    kind = models.CharField(_("art"), max_length=20, choices=Kind.choices, default=Kind.EXPENSE)
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["plan", "kind", "order", "year", "id"]
+        verbose_name = _("budgetlinje")
+        verbose_name_plural = _("budgetlinjer")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.label}: {self.amount}"
+
+    def clean(self):
+        errors = {}
+        if self.initiative_id and self.plan_id and self.initiative.plan_id != self.plan_id:
+            errors["initiative"] = _("Initiativet skal høre til samme plan som budgetlinjen.")
+        if self.plan_id and self.year is not None and not self.plan.contains_year(self.year):
+            errors["year"] = _("Året skal ligge i planens periode (%(start)s–%(end)s).") % {
+                "start": self.plan.period_start, "end": self.plan.period_end}
+        if errors:
+            raise ValidationError(errors)
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when: one row per create, update or delete of plan data.
+
+    Written only by `initiatives.audit`; read-only in every screen, admin included.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Oprettet")
+        UPDATE = "update", _("Ændret")
+        DELETE = "delete", _("Slettet")
+
+    timestamp = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("bruger")
+    )
+    user_name = models.CharField(_("brugernavn"), max_length=150, blank=True)
+    action = models.CharField(_("handling"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("objekttype"), max_length=50)
+    object_id = models.CharField(_("objekt-id"), max_length=40)
+    object_repr = models.CharField(_("objekt"), max_length=300)
+    # Plain ids, not foreign keys: the history of a deleted object must survive it.
+    plan_pk = models.BigIntegerField(null=True, blank=True, db_index=True)
+    initiative_pk = models.BigIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(_("ændringer"), default=dict, help_text="{field: [old, new]}")
+    source = models.CharField(_("kilde"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("historikpost")
+        verbose_name_plural = _("historik")
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.user_name} {self.get_action_display()} {self.object_repr}"

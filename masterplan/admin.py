@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import Direction, Membership, Organization, Plan
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+
+
+class DirectionInline(admin.StackedInline):
+    model = Direction
+    extra = 0
+    fields = ["number", "title", "statement", "goal", "order"]
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "organization", "period_start", "period_end", "published"]
+    list_filter = ["organization", "published"]
+    search_fields = ["title", "slug", "intro"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [DirectionInline]
+    fieldsets = [
+        (None, {"fields": ["organization", "title", "slug", "published"]}),
+        ("Periode og vedtagelse", {"fields": ["period_start", "period_end", "adopted_on", "adopted_by"]}),
+        ("Tekster", {"fields": ["intro", "vision"]}),
+        ("Betegnelser", {"fields": [
+            "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural",
+        ]}),
+    ]
+
+
+@admin.register(Direction)
+class DirectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "number", "order"]
+    list_filter = ["plan__organization", "plan"]
+    search_fields = ["statement", "title", "goal", "description"]
+    list_select_related = ["plan"]
+    ordering = ["plan", "order", "number"]

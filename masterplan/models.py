@@ -1,0 +1,241 @@
+"""Municipalities, their plans and the plans' numbered directions.
+
+Access to plans is decided in exactly one place, `PlanQuerySet.visible_to`, and
+every view that shows plan data narrows its queryset through it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
+
+
+def plain_text_list_default() -> list:
+    return []
+
+
+def validate_text_list(value) -> None:
+    """Lists (success criteria, outcomes, …) are stored as JSON lists of strings."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Skal være en liste af tekster."), code="invalid_list")
+
+
+class Organization(models.Model):
+    """A municipality: the tenant whose people and plans belong together."""
+
+    name = models.CharField(_("navn"), max_length=200)
+    slug = models.SlugField(_("kort navn"), max_length=100, unique=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one municipality."""
+
+    class Role(models.TextChoices):
+        READER = "reader", _("Læser")
+        EDITOR = "editor", _("Redaktør")
+        MANAGER = "manager", _("Leder")
+        ADMIN = "admin", _("Administrator")
+
+    # Roles that may change plan data; the others only read.
+    WRITE_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("bruger"),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("kommune"),
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=Role.choices, default=Role.READER)
+
+    class Meta:
+        verbose_name = _("medlemskab")
+        verbose_name_plural = _("medlemskaber")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                name="one_membership_per_organization",
+                violation_error_message=_("Brugeren er allerede medlem af denne kommune."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Plans the user may read: their municipalities' plans, and published ones."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            models.Q(organization__memberships__user=user) | models.Q(published=True)
+        ).distinct()
+
+    def editable_by(self, user):
+        """Plans the user may change: their municipalities', as editor or admin."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            organization__memberships__user=user,
+            organization__memberships__role__in=Membership.WRITE_ROLES,
+        ).distinct()
+
+
+class Plan(models.Model):
+    """One politically adopted plan with a period of years."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="plans", verbose_name=_("kommune")
+    )
+    title = models.CharField(_("titel"), max_length=300)
+    slug = models.SlugField(_("kort navn"), max_length=100, unique=True)
+    period_start = models.PositiveSmallIntegerField(_("periode fra (år)"), validators=YEAR_VALIDATORS)
+    period_end = models.PositiveSmallIntegerField(_("periode til (år)"), validators=YEAR_VALIDATORS)
+    adopted_on = models.DateField(_("vedtaget den"), null=True, blank=True)
+    adopted_by = models.CharField(_("vedtaget af"), max_length=300, blank=True)
+    intro = models.TextField(_("indledning"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    direction_label = models.CharField(
+        _("betegnelse for retning"), max_length=50, default="Retning",
+        help_text=_("Fx Retning, Spor eller Fokusområde."),
+    )
+    direction_label_plural = models.CharField(
+        _("betegnelse for retninger (flertal)"), max_length=50, default="Retninger"
+    )
+    initiative_label = models.CharField(
+        _("betegnelse for initiativ"), max_length=50, default="Initiativ",
+        help_text=_("Fx Initiativ, Indsats eller Handling."),
+    )
+    initiative_label_plural = models.CharField(
+        _("betegnelse for initiativer (flertal)"), max_length=50, default="Initiativer"
+    )
+    published = models.BooleanField(
+        _("offentliggjort"), default=False,
+        help_text=_("En offentliggjort plan kan læses af brugere fra alle kommuner."),
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("ændret"), auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__name", "-period_start", "title"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("planer")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plan_detail", args=[self.slug])
+
+    def clean(self):
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError(
+                {"period_end": _("Periodens slutår kan ikke ligge før dens startår.")}
+            )
+
+    @property
+    def years(self) -> range:
+        return range(self.period_start, self.period_end + 1)
+
+    def contains_year(self, year) -> bool:
+        return year is not None and self.period_start <= year <= self.period_end
+
+
+class NumberedInPlan(models.Model):
+    """Shared by directions and initiatives: a number that is unique in its plan.
+
+    Uniqueness is checked in `clean()` with a Danish message on the number field (a
+    model form without the plan field would otherwise skip the database constraint
+    and fail with an IntegrityError); the constraint stays as the last guard.
+    """
+
+    class Meta:
+        abstract = True
+
+    def duplicate_number_message(self):
+        raise NotImplementedError
+
+    def siblings(self):
+        raise NotImplementedError
+
+    def clean_number_unique(self):
+        if self.number in (None, "") or self.plan_id is None:
+            return
+        others = self.siblings().filter(number=self.number).exclude(pk=self.pk)
+        if others.exists():
+            raise ValidationError({"number": self.duplicate_number_message()}, code="unique")
+
+    def validate_constraints(self, exclude=None):
+        # The (plan, number) constraint is covered by clean_number_unique().
+        super().validate_constraints(exclude=set(exclude or ()) | {"number"})
+
+
+class Direction(NumberedInPlan):
+    """A numbered direction (retning / spor / fokusområde) of a plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="directions", verbose_name=_("plan"))
+    number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("kort titel"), max_length=200, blank=True)
+    statement = models.TextField(_("retningens formulering"))
+    goal = models.TextField(_("mål"), blank=True)
+    purpose = models.TextField(_("formål"), blank=True)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    success_criteria = models.JSONField(
+        _("succeskriterier"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
+    )
+    focus_points = models.JSONField(
+        _("fokuspunkter"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
+    )
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "number"]
+        verbose_name = _("retning")
+        verbose_name_plural = _("retninger")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="direction_number_unique_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.title or self.statement[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.plan.get_absolute_url()}#retning-{self.number}"
+
+    def siblings(self):
+        return Direction.objects.filter(plan_id=self.plan_id)
+
+    def duplicate_number_message(self):
+        return _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
+
+    def clean(self):
+        self.clean_number_unique()
+
+    @property
+    def label(self) -> str:
+        return f"{self.plan.direction_label} {self.number}"

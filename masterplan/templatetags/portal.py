@@ -1,0 +1,56 @@
+"""Small template helpers shared by every page (and, later, the PDF)."""
+
+import re
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+STATUS_BADGE = {
+    "not_assessed": "",
+    "not_started": "badge-info",
+    "on_track": "badge-success",
+    "at_risk": "badge-warning",
+    "delayed": "badge-error",
+    "done": "badge-success",
+    "paused": "",
+}
+
+
+@register.filter
+def kr(value) -> str:
+    """1015699 → "1.015.699 kr." (Danish grouping, whole kroner)."""
+    if value in (None, ""):
+        return ""
+    return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)} kr."
+
+
+@register.filter
+def plaintext(value) -> str:
+    """Render stored plain text: blank lines separate paragraphs, "- " lines form lists.
+
+    Everything is escaped; the only markup is the <p>, <ul> and <li> made here.
+    """
+    if not value:
+        return ""
+    blocks = []
+    for block in re.split(r"\n\s*\n", str(value).strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        items = [line[2:] for line in lines if line.startswith(("- ", "• "))]
+        if lines and len(items) == len(lines):
+            blocks.append(format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items))))
+        else:
+            blocks.append(format_html("<p>{}</p>", mark_safe("<br>".join(escape(line) for line in lines))))
+    return mark_safe("".join(blocks))
+
+
+@register.inclusion_tag("partials/status_badge.html")
+def status_badge(initiative_or_status, label=None):
+    """A status mark: colour and the status's name in words (colour never alone)."""
+    status = getattr(initiative_or_status, "status", initiative_or_status)
+    if label is None:
+        label = initiative_or_status.get_status_display()
+    return {"badge_class": STATUS_BADGE.get(status, ""), "label": label, "status": status}

@@ -1,0 +1,85 @@
+"""Standing test data: a small plan in one municipality, users of every role, and
+an editor from another municipality (the outsider)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from initiatives.models import Activity, CrossLink, Initiative
+from masterplan.models import Direction, Membership, Organization, Plan
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return Organization.objects.create(name="Testkommune", slug="testkommune")
+
+
+@pytest.fixture
+def other_org(db):
+    return Organization.objects.create(name="Andenkommune", slug="andenkommune")
+
+
+@pytest.fixture
+def plan(org):
+    return Plan.objects.create(
+        organization=org, title="Testplan", slug="testplan", period_start=2024, period_end=2026
+    )
+
+
+@pytest.fixture
+def directions(plan):
+    return [
+        Direction.objects.create(plan=plan, number=n, statement=f"Retning nummer {n} styrker borgerne.", order=n)
+        for n in (1, 2, 3)
+    ]
+
+
+@pytest.fixture
+def initiative(directions):
+    initiative = Initiative.objects.create(
+        direction=directions[0], number="1.1", title="Sagsbehandlingstider", goal="Kortere ventetid."
+    )
+    Activity.objects.create(initiative=initiative, year=2025, period="h1", text="Analyse af arbejdsgange.")
+    CrossLink.objects.create(initiative=initiative, direction=directions[1])
+    return initiative
+
+
+def make_user(username, org=None, role=None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw", **extra)
+    if org is not None:
+        Membership.objects.create(user=user, organization=org, role=role)
+    return user
+
+
+@pytest.fixture
+def reader(org):
+    return make_user("laeser", org, Membership.Role.READER)
+
+
+@pytest.fixture
+def editor(org):
+    return make_user("redaktoer", org, Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def manager(org):
+    return make_user("leder", org, Membership.Role.MANAGER)
+
+
+@pytest.fixture
+def org_admin(org):
+    return make_user("kommuneadmin", org, Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(other_org):
+    return make_user("udefra", other_org, Membership.Role.EDITOR)
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("superbruger", is_superuser=True, is_staff=True)

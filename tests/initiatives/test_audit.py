@@ -1,0 +1,51 @@
+"""Every write to plan data lands in the audit log with old and new values."""
+
+import pytest
+
+from initiatives.audit import audit_context
+from initiatives.models import Activity, AuditEntry, CrossLink
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_records_each_changed_field_with_old_and_new_value(initiative, editor):
+    with audit_context(editor, "web"):
+        initiative.title = "Nye sagsbehandlingstider"
+        initiative.status = "on_track"
+        initiative.save()
+    entry = AuditEntry.objects.filter(model="initiative", action="update").get()
+    assert entry.user == editor and entry.user_name == editor.username and entry.source == "web"
+    assert entry.changes == {
+        "title": ["Sagsbehandlingstider", "Nye sagsbehandlingstider"],
+        "status": ["not_assessed", "on_track"],
+    }
+    assert entry.initiative_pk == initiative.pk and entry.plan_pk == initiative.plan_id
+
+
+def test_saving_without_changes_records_nothing(initiative):
+    before = AuditEntry.objects.count()
+    initiative.save()
+    assert AuditEntry.objects.count() == before
+
+
+def test_create_and_delete_are_recorded_and_survive_the_object(initiative):
+    activity = Activity.objects.create(initiative=initiative, year=2026, text="Evaluering.")
+    activity_pk = activity.pk
+    activity.delete()
+    entries = AuditEntry.objects.filter(model="activity", object_id=str(activity_pk)).order_by("id")
+    assert [e.action for e in entries] == ["create", "delete"]
+    assert entries[1].changes["text"] == ["Evaluering.", None]
+
+
+def test_cross_links_added_through_the_related_manager_are_recorded(initiative, directions):
+    initiative.cross_links.add(directions[2])
+    entry = AuditEntry.objects.filter(model="crosslink", action="create").latest("id")
+    assert entry.changes == {"direction_id": [None, directions[2].pk]}
+    assert CrossLink.objects.filter(initiative=initiative, direction=directions[2]).exists()
+
+
+def test_audit_entries_cannot_be_changed_in_the_admin(client, superuser, initiative):
+    client.force_login(superuser)
+    entry = AuditEntry.objects.first()
+    assert client.get(f"/admin/initiatives/auditentry/{entry.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/initiatives/auditentry/{entry.pk}/change/", {"user_name": "x"}).status_code == 403
