@@ -37,8 +37,10 @@ setup() {
   fi
   local stamp=.venv/.installed
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    # The pinned packages of pyproject.toml (runtime + dev); the portal itself runs
+    # from this folder and is not installed as a package.
+    .venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > .venv/requirements.txt
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r .venv/requirements.txt
     touch "$stamp"
   fi
 }

@@ -7,4 +7,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("masterplan.urls")),
     path("", include("initiatives.urls")),
+    path("", include("reporting.urls")),
 ]
