@@ -64,6 +64,37 @@ class Period(models.TextChoices):
     M12 = "m12", _("December")
 
 
+class StaleEdit(Exception):
+    """Someone saved the object after the editor loaded it; `current` is what they saved."""
+
+    def __init__(self, current):
+        super().__init__(f"{current!r} changed since it was loaded")
+        self.current = current
+
+
+class Versioned(models.Model):
+    """Optimistic locking: a form carries the version it was loaded at, and a save of
+    an older version is refused instead of silently overwriting the newer one."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def lock(cls, pk, expected_version: int):
+        """The row, locked until the end of the transaction; StaleEdit if it moved on."""
+        current = cls._default_manager.select_for_update().get(pk=pk)
+        if current.version != expected_version:
+            raise StaleEdit(current)
+        return current
+
+    def save_next_version(self):
+        self.full_clean()
+        self.version += 1
+        self.save()
+
+
 class InitiativeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Initiatives of the plans the user may read (the access rule lives on Plan)."""
@@ -72,8 +103,32 @@ class InitiativeQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(plan__in=Plan.objects.editable_by(user))
 
+    def search(self, text: str):
+        """Free-text search: PostgreSQL full-text search in Danish (stemming, so
+        "borgere" finds "borgerne"), a plain substring match elsewhere."""
+        from django.db import connection
 
-class Initiative(NumberedInPlan):
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            vector = SearchVector("number", "title", "description", "goal", "purpose", "responsible",
+                                  config="danish")
+            query = SearchQuery(text, config="danish", search_type="websearch")
+            return self.annotate(search=vector).filter(
+                models.Q(search=query) | models.Q(number__iexact=text.strip())
+            )
+        words = text.split()
+        condition = models.Q()
+        for word in words:
+            condition &= (
+                models.Q(number__icontains=word) | models.Q(title__icontains=word)
+                | models.Q(description__icontains=word) | models.Q(goal__icontains=word)
+                | models.Q(purpose__icontains=word) | models.Q(responsible__icontains=word)
+            )
+        return self.filter(condition)
+
+
+class Initiative(Versioned, NumberedInPlan):
     """A concrete effort (initiativ / projekt / indsats / handling) under one direction.
 
     `plan` is always the direction's plan; it is kept on the row so that numbers can
@@ -127,7 +182,6 @@ class Initiative(NumberedInPlan):
         verbose_name=_("understøtter også"),
     )
     order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("ændret"), auto_now=True)
 
@@ -168,6 +222,31 @@ class Initiative(NumberedInPlan):
             self.plan_id = self.direction.plan_id
         super().save(*args, **kwargs)
 
+    def change_status(self, author, status, phase, note=""):
+        """Record a status update and make it the initiative's current status.
+
+        Call on a row from `Initiative.lock()` inside a transaction.
+        """
+        update = StatusUpdate(initiative=self, author=author, status=status, phase=phase, note=note)
+        update.full_clean()
+        update.save()
+        self.status, self.phase = status, phase
+        self.save_next_version()
+        return update
+
+    def set_cross_links(self, directions):
+        """Make `directions` the other directions this initiative supports."""
+        wanted = {d.pk for d in directions}
+        for link in self.cross_link_rows.exclude(direction_id__in=wanted):
+            link.delete()
+        existing = set(self.cross_link_rows.values_list("direction_id", flat=True))
+        for direction in directions:
+            if direction.pk not in existing:
+                link = CrossLink(initiative=self, direction=direction)
+                link.full_clean()
+                link.save()
+        self.save_next_version()
+
 
 class CrossLink(models.Model):
     """Another direction of the same plan that an initiative also supports."""
@@ -204,7 +283,7 @@ class CrossLink(models.Model):
             )
 
 
-class Activity(models.Model):
+class Activity(Versioned):
     """A planned or done step of an initiative, placed in a year of the plan."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="activities")
@@ -215,7 +294,6 @@ class Activity(models.Model):
     deadline = models.CharField(_("frist"), max_length=200, blank=True)
     done = models.BooleanField(_("udført"), default=False)
     order = models.PositiveIntegerField(_("rækkefølge"), default=0)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["year", "order", "id"]
@@ -327,3 +405,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.user_name} {self.get_action_display()} {self.object_repr}"
+
+    MODEL_NAMES = {
+        "plan": _("Plan"), "direction": _("Retning"), "initiative": _("Initiativ"),
+        "crosslink": _("Understøttet retning"), "activity": _("Aktivitet"),
+        "statusupdate": _("Statusopdatering"), "budgetline": _("Budgetlinje"),
+    }
+    HIDDEN_FIELDS = {"plan_id", "initiative_id", "order"}
+
+    def model_label(self) -> str:
+        return self.MODEL_NAMES.get(self.model, self.model)
+
+    def change_rows(self) -> list[dict]:
+        """The changes as (field label, old, new) in Danish, with choices shown by name."""
+        from django.apps import apps
+
+        model = next((m for m in apps.get_models() if m._meta.model_name == self.model
+                      and m._meta.app_label in {"masterplan", "initiatives"}), None)
+        fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
+        rows = []
+        for attname, (old, new) in self.changes.items():
+            if attname in self.HIDDEN_FIELDS or (self.model == "crosslink" and attname == "direction_id"):
+                continue  # said by object_repr ("2.2 → 5")
+            field = fields.get(attname)
+            label = field.verbose_name if field else attname
+            if field is not None and field.choices:
+                choices = dict(field.flatchoices)
+                old, new = choices.get(old, old), choices.get(new, new)
+            if isinstance(old, bool) or isinstance(new, bool):
+                old, new = (_("ja") if v else _("nej") if v is not None else v for v in (old, new))
+            if isinstance(old, list) or isinstance(new, list):
+                old, new = ("; ".join(v) if isinstance(v, list) else v for v in (old, new))
+            rows.append({"label": label, "old": old, "new": new})
+        return rows

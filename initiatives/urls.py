@@ -1,7 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 urlpatterns = [
+    path("plans/<slug:slug>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<slug:slug>/directions/new/", plan_views.direction_create, name="direction_create"),
+    path("plans/<slug:slug>/directions/<int:number>/", plan_views.direction_detail, name="direction_detail"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="initiative_detail"),
+    path("initiatives/<int:pk>/edit/", views.initiative_edit, name="initiative_edit"),
+    path("initiatives/<int:pk>/status/", views.initiative_status, name="initiative_status"),
+    path("initiatives/<int:pk>/cross-links/", views.cross_links_update, name="initiative_cross_links"),
+    path("initiatives/<int:pk>/activities/", views.activity_add, name="activity_add"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", views.activity_delete, name="activity_delete"),
+    path("activities/<int:pk>/move/", views.activity_move, name="activity_move"),
+    path("plans/<slug:slug>/initiatives/new/", views.initiative_create, name="initiative_create"),
+    path("plans/<slug:slug>/history/", views.plan_history, name="plan_history"),
 ]

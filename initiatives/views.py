@@ -1,31 +1,292 @@
+"""The consultant workspace: read and edit an initiative, its activities, status and
+cross-links. Every view fetches its object through `get_initiative_for_user` (or the
+plan's equivalent), so access is decided by `Plan.objects.visible_to/editable_by`.
+
+Edits are POSTs that work without JavaScript (redirect back with a message); with
+htmx they answer with the changed fragment of `initiative_detail.html` plus the
+history, swapped out of band. A stale form is refused with 409 and the other
+person's version shown beside the user's own input.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from .models import Activity, CrossLink, Initiative
+from masterplan.views import get_plan_for_user
+
+from .forms import ActivityForm, CrossLinkForm, InitiativeForm, NewInitiativeForm, StatusForm
+from .models import Activity, AuditEntry, CrossLink, Initiative, StaleEdit
+
+TEMPLATE = "initiatives/initiative_detail.html"
 
 
-def get_initiative_for_user(user, pk: int) -> Initiative:
-    """The initiative, if the user may read its plan; 404 otherwise."""
+def get_initiative_for_user(user, pk: int, *, for_edit: bool = False) -> Initiative:
+    """The initiative if the user may read its plan (else 404); with for_edit, 403
+    unless the user may also change it."""
     queryset = Initiative.objects.visible_to(user).select_related("plan__organization", "direction")
-    return get_object_or_404(queryset, pk=pk)
+    initiative = get_object_or_404(queryset, pk=pk)
+    if for_edit and not initiative.plan.is_editable_by(user):
+        raise PermissionDenied
+    return initiative
+
+
+def get_activity_for_editor(user, pk: int) -> Activity:
+    activity = get_object_or_404(
+        Activity.objects.filter(initiative__in=Initiative.objects.visible_to(user)).select_related(
+            "initiative__plan", "initiative__direction"
+        ),
+        pk=pk,
+    )
+    if not activity.initiative.plan.is_editable_by(user):
+        raise PermissionDenied
+    return activity
+
+
+def last_change_by(obj) -> AuditEntry | None:
+    return AuditEntry.objects.filter(model=obj._meta.model_name, object_id=str(obj.pk)).first()
+
+
+def detail_context(request, initiative, **overrides) -> dict:
+    can_edit = initiative.plan.is_editable_by(request.user)
+    activities = list(initiative.activities.all())
+    context = {
+        "initiative": initiative,
+        "plan": initiative.plan,
+        "can_edit": can_edit,
+        "activities_by_year": [
+            (year, [a for a in activities if a.year == year]) for year in initiative.plan.years
+        ],
+        "cross_links": CrossLink.objects.filter(initiative=initiative).select_related("direction"),
+        "budget_lines": initiative.budget_lines.all(),
+        "status_updates": initiative.status_updates.select_related("author")[:20],
+        "history": AuditEntry.objects.filter(initiative_pk=initiative.pk).select_related("user")[:50],
+    }
+    if can_edit:
+        context.update(
+            status_form=StatusForm(initial={
+                "status": initiative.status, "phase": initiative.phase, "version": initiative.version,
+            }),
+            activity_form=ActivityForm(initiative=initiative, initial={"year": initiative.plan.period_start}),
+            cross_link_form=CrossLinkForm(initiative=initiative, initial={
+                "directions": [link.direction_id for link in context["cross_links"]],
+                "version": initiative.version,
+            }),
+        )
+    context.update(overrides)
+    return context
+
+
+def respond(request, initiative, section: str, message: str = "", status: int = 200, **overrides):
+    """After an edit: the changed section (+ history) for htmx, else the whole page or a redirect."""
+    if request.htmx:
+        context = detail_context(request, initiative, confirmation=message, swapped=section, **overrides)
+        response = render(request, f"{TEMPLATE}#{section}", context, status=status)
+        if status < 400:
+            context["history_oob"] = True
+            response.content += render(request, f"{TEMPLATE}#history", context).content
+        return response
+    if status >= 400:
+        return render(request, TEMPLATE, detail_context(request, initiative, **overrides), status=status)
+    messages.success(request, message)
+    return redirect(f"{initiative.get_absolute_url()}#{section}")
 
 
 @login_required
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = get_initiative_for_user(request.user, pk)
-    activities = list(initiative.activities.all())
-    activities_by_year = [
-        (year, [a for a in activities if a.year == year]) for year in initiative.plan.years
-    ]
-    cross_links = CrossLink.objects.filter(initiative=initiative).select_related("direction")
-    context = {
-        "initiative": initiative,
-        "plan": initiative.plan,
-        "activities_by_year": activities_by_year,
-        "cross_links": cross_links,
-        "budget_lines": initiative.budget_lines.all(),
-        "status_updates": initiative.status_updates.select_related("author")[:20],
-    }
-    return render(request, "initiatives/initiative_detail.html", context)
+    return render(request, TEMPLATE, detail_context(request, initiative))
+
+
+@login_required
+@require_POST
+def initiative_status(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return respond(request, initiative, "status", status=422, status_form=form)
+    try:
+        with transaction.atomic():
+            current = Initiative.lock(initiative.pk, form.cleaned_data["version"])
+            current.change_status(
+                request.user, form.cleaned_data["status"], form.cleaned_data["phase"], form.cleaned_data["note"]
+            )
+    except StaleEdit as stale:
+        return stale_response(request, stale.current, "status", status_form=StatusForm(
+            initial={**form.cleaned_data, "version": stale.current.version}
+        ))
+    return respond(request, current, "status", _("Status er gemt."))
+
+
+@login_required
+@require_POST
+def cross_links_update(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    form = CrossLinkForm(request.POST, initiative=initiative)
+    if not form.is_valid():
+        return respond(request, initiative, "crosslinks", status=422, cross_link_form=form)
+    try:
+        with transaction.atomic():
+            current = Initiative.lock(initiative.pk, form.cleaned_data["version"])
+            current.set_cross_links(list(form.cleaned_data["directions"]))
+    except StaleEdit as stale:
+        return stale_response(request, stale.current, "crosslinks", cross_link_form=CrossLinkForm(
+            initiative=stale.current,
+            initial={"directions": form.cleaned_data["directions"], "version": stale.current.version},
+        ))
+    return respond(request, current, "crosslinks", _("Understøttede retninger er gemt."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    conflict = None
+    if request.method == "POST":
+        form = InitiativeForm(request.POST, instance=initiative)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    current = Initiative.lock(initiative.pk, form.cleaned_data["version"])
+                    for field in form.Meta.fields:
+                        setattr(current, field, form.cleaned_data[field])
+                    current.save_next_version()
+                messages.success(request, _("Ændringerne er gemt."))
+                return redirect(current)
+            except StaleEdit as stale:
+                conflict = conflict_context(stale.current, form.cleaned_data, form.Meta.fields)
+                data = request.POST.copy()
+                data["version"] = stale.current.version
+                form = InitiativeForm(data, instance=stale.current)
+                form.is_valid()
+    else:
+        form = InitiativeForm(instance=initiative, initial={"version": initiative.version})
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render(request, "initiatives/initiative_edit.html",
+                  {"initiative": initiative, "plan": initiative.plan, "form": form, "conflict": conflict},
+                  status=status)
+
+
+def conflict_context(current, submitted: dict, fields) -> dict:
+    """What the other person saved, beside what this user tried to save."""
+    rows = []
+    for name in fields:
+        field = current._meta.get_field(name)
+        theirs, mine = getattr(current, name), submitted.get(name)
+        if theirs != mine:
+            rows.append({"label": field.verbose_name, "theirs": theirs, "mine": mine})
+    return {"entry": last_change_by(current), "rows": rows}
+
+
+def stale_response(request, current, section, **forms):
+    conflict = {"entry": last_change_by(current), "rows": []}
+    message = _("Din ændring blev ikke gemt, fordi en anden har gemt en nyere version. "
+                "Se den nye version nedenfor, og gem igen, hvis din ændring stadig skal med.")
+    if request.htmx:
+        return respond(request, current, section, status=409, conflict=conflict, conflict_message=message, **forms)
+    return render(request, TEMPLATE, detail_context(
+        request, current, conflict=conflict, conflict_message=message, **forms
+    ), status=409)
+
+
+@login_required
+@require_POST
+def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    form = ActivityForm(request.POST, initiative=initiative)
+    if not form.is_valid():
+        return respond(request, initiative, "activities", status=422, activity_form=form)
+    activity = form.save(commit=False)
+    activity.order = initiative.activities.filter(year=activity.year).count() + 1
+    activity.save()
+    return respond(request, initiative, "activities", _("Aktiviteten er tilføjet til %(year)s.") % {
+        "year": activity.year})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_editor(request.user, pk)
+    initiative = activity.initiative
+    conflict = None
+    if request.method == "POST":
+        form = ActivityForm(request.POST, instance=activity, initiative=initiative)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    current = Activity.lock(activity.pk, form.cleaned_data["version"] or 0)
+                    for field in ["year", "period", "text", "responsible", "deadline", "done"]:
+                        setattr(current, field, form.cleaned_data[field])
+                    current.save_next_version()
+                messages.success(request, _("Aktiviteten er gemt."))
+                return redirect(f"{initiative.get_absolute_url()}#activities")
+            except StaleEdit as stale:
+                conflict = conflict_context(stale.current, form.cleaned_data, ["year", "period", "text", "done"])
+                data = request.POST.copy()
+                data["version"] = stale.current.version
+                form = ActivityForm(data, instance=stale.current, initiative=initiative)
+                form.is_valid()
+    else:
+        form = ActivityForm(instance=activity, initiative=initiative, initial={"version": activity.version})
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render(request, "initiatives/activity_edit.html", {
+        "activity": activity, "initiative": initiative, "plan": initiative.plan, "form": form, "conflict": conflict,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_activity_for_editor(request.user, pk)
+    initiative = activity.initiative
+    activity.delete()
+    return respond(request, initiative, "activities", _("Aktiviteten er slettet."))
+
+
+@login_required
+@require_POST
+def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an activity one place up or down within its year."""
+    activity = get_activity_for_editor(request.user, pk)
+    initiative = activity.initiative
+    step = -1 if request.POST.get("move") == "up" else 1
+    with transaction.atomic():
+        siblings = list(initiative.activities.select_for_update().filter(year=activity.year))
+        index = next(i for i, a in enumerate(siblings) if a.pk == activity.pk)
+        target = index + step
+        if 0 <= target < len(siblings):
+            siblings[index], siblings[target] = siblings[target], siblings[index]
+            for order, sibling in enumerate(siblings, start=1):
+                if sibling.order != order:
+                    sibling.order = order
+                    sibling.save(update_fields=["order"])
+    return respond(request, initiative, "activities", _("Rækkefølgen er gemt."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
+    plan = get_plan_for_user(request.user, slug)
+    if not plan.is_editable_by(request.user):
+        raise PermissionDenied
+    form = NewInitiativeForm(request.POST or None, plan=plan, initial={"direction": request.GET.get("direction")})
+    if request.method == "POST" and form.is_valid():
+        initiative = form.save(commit=False)
+        initiative.order = initiative.direction.initiatives.count() + 1
+        initiative.save()
+        messages.success(request, _("%(label)s %(number)s er oprettet.") % {
+            "label": plan.initiative_label, "number": initiative.number})
+        return redirect(initiative)
+    return render(request, "initiatives/initiative_new.html", {"plan": plan, "form": form},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def plan_history(request: HttpRequest, slug: str) -> HttpResponse:
+    plan = get_plan_for_user(request.user, slug)
+    entries = AuditEntry.objects.filter(plan_pk=plan.pk).select_related("user")[:200]
+    return render(request, "initiatives/plan_history.html", {"plan": plan, "history": entries})

@@ -158,6 +158,10 @@ class Plan(models.Model):
                 {"period_end": _("Periodens slutår kan ikke ligge før dens startår.")}
             )
 
+    def is_editable_by(self, user) -> bool:
+        """Whether the user may change this plan (the rule itself is `editable_by`)."""
+        return Plan.objects.editable_by(user).filter(pk=self.pk).exists()
+
     @property
     def years(self) -> range:
         return range(self.period_start, self.period_end + 1)
@@ -225,7 +229,7 @@ class Direction(NumberedInPlan):
         return f"{self.number}: {self.title or self.statement[:80]}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.plan.get_absolute_url()}#retning-{self.number}"
+        return reverse("direction_detail", args=[self.plan.slug, self.number])
 
     def siblings(self):
         return Direction.objects.filter(plan_id=self.plan_id)

@@ -4,5 +4,4 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("plans/<slug:slug>/", views.plan_detail, name="plan_detail"),
 ]

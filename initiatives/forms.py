@@ -1,0 +1,182 @@
+"""Forms for the consultant workspace. Each edit form carries the version of the
+object it was loaded at (`version`), so a stale save can be refused."""
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from masterplan.models import Direction
+
+from .models import Activity, Initiative, Phase, Status
+
+LONG_TEXT = 10_000
+
+
+def limit_length(field, limit: int):
+    """Text fields of the models have no length limit; the forms give them one."""
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+    field.widget.attrs["maxlength"] = str(limit)
+
+
+class DKFDSMixin:
+    """Give widgets the design system's classes, so templates stay plain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.HiddenInput)):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-input"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class VersionField(forms.IntegerField):
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, error_messages={
+            "required": _("Formularen mangler sit versionsnummer. Genindlæs siden og prøv igen."),
+            "invalid": _("Formularens versionsnummer er ugyldigt. Genindlæs siden og prøv igen."),
+            "min_value": _("Formularens versionsnummer er ugyldigt. Genindlæs siden og prøv igen."),
+        }, **kwargs)
+
+
+class StatusForm(DKFDSMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    phase = forms.ChoiceField(label=_("Fase"), choices=Phase.choices, required=False)
+    note = forms.CharField(
+        label=_("Bemærkning"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kort om hvorfor – vises i historikken og for lederne."),
+    )
+    version = VersionField()
+
+
+class InitiativeForm(DKFDSMixin, forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "title", "kind", "description", "goal", "purpose", "responsible", "deadline",
+            "start_date", "end_date", "funding_amount", "funding_source",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "goal": forms.Textarea(attrs={"rows": 3}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["description", "goal", "purpose"]:
+            limit_length(self.fields[name], LONG_TEXT)
+
+
+class NewInitiativeForm(DKFDSMixin, forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = ["direction", "number", "kind", "title", "description", "goal"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "goal": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.plan = plan
+        self.fields["direction"].queryset = Direction.objects.filter(plan=plan)
+        self.fields["direction"].label = plan.direction_label
+        self.fields["direction"].label_from_instance = lambda d: f"{d.number}: {d.title or d.statement[:90]}"
+        limit_length(self.fields["description"], LONG_TEXT)
+
+
+class NewDirectionForm(DKFDSMixin, forms.ModelForm):
+    class Meta:
+        model = Direction
+        fields = ["number", "title", "statement", "goal"]
+        widgets = {"statement": forms.Textarea(attrs={"rows": 3}), "goal": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.plan = plan
+        self.instance.order = (plan.directions.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+
+
+class ActivityForm(DKFDSMixin, forms.ModelForm):
+    year = forms.TypedChoiceField(label=_("År"), coerce=int)
+    version = VersionField(required=False)
+
+    class Meta:
+        model = Activity
+        fields = ["year", "period", "text", "responsible", "deadline", "done"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.initiative = initiative
+        self.fields["year"].choices = [(year, str(year)) for year in initiative.plan.years]
+        limit_length(self.fields["text"], 4000)
+
+
+class CrossLinkForm(DKFDSMixin, forms.Form):
+    directions = forms.ModelMultipleChoiceField(
+        queryset=Direction.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("%(value)s er ikke en af planens andre retninger."),
+                        "invalid_pk_value": _("“%(pk)s” er ikke en gyldig retning.")},
+    )
+    version = VersionField()
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["directions"]
+        field.queryset = Direction.objects.filter(plan_id=initiative.plan_id).exclude(pk=initiative.direction_id)
+        field.label = initiative.plan.direction_label_plural
+        field.label_from_instance = lambda d: f"{d.number}: {d.title or d.statement}"
+
+
+class PlanFilterForm(DKFDSMixin, forms.Form):
+    """The plan page's filters: a plain GET form, so a filtered view is a shareable URL."""
+
+    q = forms.CharField(label=_("Søg"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    phase = forms.ChoiceField(label=_("Fase"), required=False)
+    direction = forms.TypedChoiceField(label=_("Retning"), required=False, coerce=int, empty_value=None)
+    supports = forms.TypedChoiceField(label=_("Understøtter også"), required=False, coerce=int, empty_value=None)
+    responsible = forms.CharField(label=_("Ansvarlig"), required=False, max_length=200)
+    year = forms.TypedChoiceField(label=_("Aktivitet i år"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Alle"))]
+        self.fields["status"].choices = anything + list(Status.choices)
+        self.fields["phase"].choices = anything + [c for c in Phase.choices if c[0]]
+        numbers = [(d.number, f"{d.number}: {d.title or d.statement[:60]}") for d in plan.directions.all()]
+        self.fields["direction"].choices = anything + numbers
+        self.fields["direction"].label = plan.direction_label
+        self.fields["supports"].choices = anything + numbers
+        self.fields["year"].choices = anything + [(y, str(y)) for y in plan.years]
+
+    def filter(self, initiatives):
+        """Narrow the plan's initiatives by the valid filters (invalid ones are ignored
+        and shown as errors on the form)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            initiatives = initiatives.search(data["q"])
+        if data.get("status"):
+            initiatives = initiatives.filter(status=data["status"])
+        if data.get("phase"):
+            initiatives = initiatives.filter(phase=data["phase"])
+        if data.get("direction"):
+            initiatives = initiatives.filter(direction__number=data["direction"])
+        if data.get("supports"):
+            initiatives = initiatives.filter(cross_links__number=data["supports"])
+        if data.get("responsible"):
+            initiatives = initiatives.filter(responsible__icontains=data["responsible"])
+        if data.get("year"):
+            initiatives = initiatives.filter(activities__year=data["year"])
+        return initiatives.distinct()
+
+    @property
+    def is_filtering(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
