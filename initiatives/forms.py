@@ -35,7 +35,8 @@ class DKFDSMixin:
 class VersionField(forms.IntegerField):
     widget = forms.HiddenInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, css_class="", **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput(attrs={"class": css_class} if css_class else {}))
         super().__init__(min_value=1, error_messages={
             "required": _("Formularen mangler sit versionsnummer. Genindlæs siden og prøv igen."),
             "invalid": _("Formularens versionsnummer er ugyldigt. Genindlæs siden og prøv igen."),
@@ -50,7 +51,9 @@ class StatusForm(DKFDSMixin, forms.Form):
         label=_("Bemærkning"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kort om hvorfor – vises i historikken og for lederne."),
     )
-    version = VersionField()
+    # Every form on the initiative page that carries the initiative's version has this
+    # class, so one edit can bring the others up to date (see views.respond).
+    version = VersionField(css_class="initiative-version")
 
 
 class InitiativeForm(DKFDSMixin, forms.ModelForm):
@@ -125,7 +128,7 @@ class CrossLinkForm(DKFDSMixin, forms.Form):
         error_messages={"invalid_choice": _("%(value)s er ikke en af planens andre retninger."),
                         "invalid_pk_value": _("“%(pk)s” er ikke en gyldig retning.")},
     )
-    version = VersionField()
+    version = VersionField(css_class="initiative-version")
 
     def __init__(self, *args, initiative, **kwargs):
         super().__init__(*args, **kwargs)

@@ -87,8 +87,11 @@ def respond(request, initiative, section: str, message: str = "", status: int = 
         context = detail_context(request, initiative, confirmation=message, swapped=section, **overrides)
         response = render(request, f"{TEMPLATE}#{section}", context, status=status)
         if status < 400:
+            # The history, and the version fields of the page's other forms, so the
+            # user's next edit in another section is not refused as stale.
             context["history_oob"] = True
             response.content += render(request, f"{TEMPLATE}#history", context).content
+            response.content += render(request, f"{TEMPLATE}#version_oob", context).content
         return response
     if status >= 400:
         return render(request, TEMPLATE, detail_context(request, initiative, **overrides), status=status)
