@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import dashboard_views
+
+urlpatterns = [
+    path("plans/<slug:slug>/dashboard/", dashboard_views.plan_dashboard, name="plan_dashboard"),
+]

@@ -231,3 +231,17 @@ def test_workspace_pages_have_a_constant_number_of_queries(editor_client, plan, 
         Activity.objects.create(initiative=extra, year=2024, text="Aktivitet.")
         CrossLink.objects.create(initiative=extra, direction=directions[1])
     assert count() == small
+
+
+def test_free_text_search_uses_danish_stemming_on_postgresql(plan, directions):
+    """On PostgreSQL "borgere" finds "borgerne" (Danish full-text search); SQLite's
+    fallback matches substrings only, so there it finds "borgeres" but not "borgerne"."""
+    from django.db import connection
+
+    Initiative.objects.create(direction=directions[0], number="1.7", title="Inddragelse af borgerne")
+    Initiative.objects.create(direction=directions[0], number="1.8", title="Borgeres rettigheder")
+    found = set(plan.initiatives.search("borgere").values_list("number", flat=True))
+    if connection.vendor == "postgresql":
+        assert found == {"1.7", "1.8"}
+    else:
+        assert found == {"1.8"}
