@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     "masterplan",
     "initiatives",
     "reporting",
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "masterplan.context_processors.portal",
             ],
         },
     },
@@ -125,6 +127,12 @@ STORAGES = {
     },
 }
 
+# Background tasks (report PDFs): stored in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Caps on one report render in the worker's child process.
+REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "300"))  # seconds
+REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "2048"))
+
 # Strict CSP from the first page: only our own origin, no inline code.
 from django.utils.csp import CSP  # noqa: E402
 
@@ -160,3 +168,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Excel import (reporting.excel_import): an upload above EXCEL_IMPORT_MAX_BYTES is refused
+# from its Content-Length, before the body is read. Checked uploads wait for their
+# confirmation in EXCEL_IMPORT_DIR (default: a private folder in the system's temp dir);
+# with several web servers, point it at a shared, non-public folder.
+EXCEL_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+EXCEL_IMPORT_DIR = os.environ.get("EXCEL_IMPORT_DIR", "")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads are streamed to a temp file, not held in memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file form fields
+
+# Optional single sign-on with the municipality's OpenID Connect provider (e.g. the
+# municipality's Entra ID or KOMBIT adgangsstyring). Off unless OIDC_RP_CLIENT_ID is set;
+# username/password login always stays available. Users are matched by e-mail and are
+# not created automatically (OIDC_CREATE_USER=1 to allow it): an administrator gives
+# each person a membership with a role first.
+OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
+if OIDC_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS = [
+        "mozilla_django_oidc.auth.OIDCAuthenticationBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+    OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+    OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", False)
+    OIDC_TIMEOUT = 10

@@ -18,6 +18,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 _actor = contextvars.ContextVar("audit_actor", default=(None, ""))
 
+# Models audited from the start; other apps add theirs with `register()` from their
+# AppConfig.ready(), so this module never imports them.
 AUDITED_MODELS = [
     "masterplan.Plan",
     "masterplan.Direction",
@@ -28,6 +30,7 @@ AUDITED_MODELS = [
     "initiatives.BudgetLine",
 ]
 IGNORED_FIELDS = {"created_at", "updated_at", "version"}
+_extra_ignored: dict[str, set[str]] = {}
 
 
 @contextlib.contextmanager
@@ -58,10 +61,11 @@ def _plain(value):
 
 
 def snapshot(instance) -> dict:
+    ignored = IGNORED_FIELDS | _extra_ignored.get(instance._meta.label, set())
     return {
         field.attname: _plain(getattr(instance, field.attname))
         for field in instance._meta.concrete_fields
-        if not field.primary_key and field.name not in IGNORED_FIELDS
+        if not field.primary_key and field.name not in ignored
     }
 
 
@@ -72,10 +76,8 @@ def _owners(instance):
         return instance.pk, None
     if name == "initiative":
         return instance.plan_id, instance.pk
-    if name == "direction":
-        return instance.plan_id, None
-    if name == "budgetline":
-        return instance.plan_id, instance.initiative_id
+    if hasattr(instance, "plan_id"):  # direction, budget line, report edition
+        return instance.plan_id, getattr(instance, "initiative_id", None)
     initiative = instance.initiative  # crosslink, activity, statusupdate
     return initiative.plan_id, initiative.pk
 
@@ -137,12 +139,19 @@ def _cross_links_changed(sender, instance, action, pk_set, reverse, **kwargs):
         record(link, verb, {"direction_id": change})
 
 
+def register(label: str, ignore_fields=()):
+    """Audit every write to the model `label` ("app.Model"), leaving out fields whose
+    values do not belong in a history (e.g. a stored PDF)."""
+    model = apps.get_model(label)
+    _extra_ignored[model._meta.label] = set(ignore_fields)
+    uid = f"audit-{label}"
+    pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
+    post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+
+
 def connect():
     for label in AUDITED_MODELS:
-        model = apps.get_model(label)
-        uid = f"audit-{label}"
-        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
-        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+        register(label)
     Initiative = apps.get_model("initiatives", "Initiative")
     m2m_changed.connect(_cross_links_changed, sender=Initiative.cross_links.through, dispatch_uid="audit-xlinks")

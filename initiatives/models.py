@@ -410,6 +410,7 @@ class AuditEntry(models.Model):
         "plan": _("Plan"), "direction": _("Retning"), "initiative": _("Initiativ"),
         "crosslink": _("Understøttet retning"), "activity": _("Aktivitet"),
         "statusupdate": _("Statusopdatering"), "budgetline": _("Budgetlinje"),
+        "reportedition": _("Opfølgning"),
     }
     HIDDEN_FIELDS = {"plan_id", "initiative_id", "order"}
 
@@ -420,8 +421,7 @@ class AuditEntry(models.Model):
         """The changes as (field label, old, new) in Danish, with choices shown by name."""
         from django.apps import apps
 
-        model = next((m for m in apps.get_models() if m._meta.model_name == self.model
-                      and m._meta.app_label in {"masterplan", "initiatives"}), None)
+        model = next((m for m in apps.get_models() if m._meta.model_name == self.model), None)
         fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
         rows = []
         for attname, (old, new) in self.changes.items():

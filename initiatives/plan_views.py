@@ -39,6 +39,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "result_count": sum(len(items) for items in by_direction.values()),
         "can_edit": plan.is_editable_by(request.user),
+        "report_year": plan.report_year(),
     }
     template = "initiatives/plan_detail.html#results" if request.htmx else "initiatives/plan_detail.html"
     return render(request, template, context)

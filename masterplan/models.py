@@ -162,6 +162,12 @@ class Plan(models.Model):
         """Whether the user may change this plan (the rule itself is `editable_by`)."""
         return Plan.objects.editable_by(user).filter(pk=self.pk).exists()
 
+    def report_year(self) -> int:
+        """The year whose follow-up is due: last year, kept inside the plan period."""
+        from django.utils import timezone
+
+        return min(max(timezone.localdate().year - 1, self.period_start), self.period_end)
+
     @property
     def years(self) -> range:
         return range(self.period_start, self.period_end + 1)

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("Opfølgning og rapporter")
+
+    def ready(self):
+        from initiatives import audit
+
+        # Editions are plan data: who created, changed and finalised them is history.
+        # The frozen snapshot and the stored PDF are too big and binary for it.
+        audit.register("reporting.ReportEdition", ignore_fields=["snapshot", "pdf", "content_hash"])

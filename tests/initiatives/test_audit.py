@@ -49,3 +49,17 @@ def test_audit_entries_cannot_be_changed_in_the_admin(client, superuser, initiat
     entry = AuditEntry.objects.first()
     assert client.get(f"/admin/initiatives/auditentry/{entry.pk}/delete/").status_code == 403
     assert client.post(f"/admin/initiatives/auditentry/{entry.pk}/change/", {"user_name": "x"}).status_code == 403
+
+
+def test_report_editions_are_audited_without_their_pdf(plan, editor):
+    from reporting.models import ReportEdition
+
+    with audit_context(editor, "web"):
+        edition = ReportEdition.unsaved_default(plan, 2025)
+        edition.save()
+        edition.finalise({"plan": "frosset"}, "abc123", user=editor)
+    entries = AuditEntry.objects.filter(model="reportedition", object_id=str(edition.pk)).order_by("id")
+    assert [e.action for e in entries] == ["create", "update"]
+    assert entries[1].changes["state"] == ["draft", "final"]
+    assert "snapshot" not in entries[1].changes and "pdf" not in entries[0].changes
+    assert entries[1].plan_pk == plan.pk and entries[1].user == editor

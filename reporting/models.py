@@ -1,0 +1,156 @@
+"""Report editions (the annual political follow-up) and rendered PDFs."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from masterplan.models import YEAR_VALIDATORS, Plan
+
+
+class ReportEditionQuerySet(models.QuerySet):
+    def current(self, plan, year):
+        """The edition shown for the year: the newest one (a draft supersedes a final)."""
+        return self.filter(plan=plan, year=year).order_by("-created_at", "-id").first()
+
+
+class ReportEdition(models.Model):
+    """One edition of a plan's follow-up for a year.
+
+    A draft always shows the live plan data. Finalising freezes a JSON snapshot of
+    everything the report shows, and the PDF made from it is stored on the row: it
+    never changes afterwards. A final edition cannot be edited, only superseded
+    by a new draft.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Kladde")
+        FINAL = "final", _("Endelig")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="report_editions", verbose_name=_("plan"))
+    year = models.PositiveSmallIntegerField(_("år"), validators=YEAR_VALIDATORS)
+    title = models.CharField(_("titel"), max_length=300)
+    intro = models.TextField(_("indledning"), blank=True)
+    committee = models.CharField(_("udvalg"), max_length=300, blank=True)
+    meeting_date = models.DateField(_("mødedato"), null=True, blank=True)
+    state = models.CharField(_("status"), max_length=10, choices=State.choices, default=State.DRAFT)
+    snapshot = models.JSONField(_("fastfrosset indhold"), null=True, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    finalised_at = models.DateTimeField(_("gjort endelig"), null=True, blank=True, editable=False)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("gjort endelig af"),
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+
+    objects = ReportEditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-year", "-created_at", "-id"]
+        verbose_name = _("opfølgning")
+        verbose_name_plural = _("opfølgninger")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "year"], condition=models.Q(state="draft"), name="one_draft_report_per_plan_year",
+                violation_error_message=_("Der findes allerede en kladde til denne opfølgning."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.year}: {self.title} ({self.get_state_display()})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state == self.State.FINAL
+
+    @classmethod
+    def unsaved_default(cls, plan, year):
+        """The edition a year has before anyone saved one: defaults from the plan."""
+        return cls(plan=plan, year=year, title=_default_title(plan, year), intro=plan.intro,
+                   committee=plan.adopted_by)
+
+    def save(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, state=self.State.FINAL).exists():
+            raise ValidationError(_("En endelig opfølgning kan ikke ændres. Opret en ny udgave i stedet."))
+        super().save(*args, **kwargs)
+
+    def finalise(self, snapshot: dict, content_hash: str, user=None):
+        """Freeze `snapshot` (made by reporting.report.build_snapshot) on this draft."""
+        if self.is_final:
+            raise ValidationError(_("Opfølgningen er allerede endelig."))
+        self.snapshot = snapshot
+        self.content_hash = content_hash
+        self.state = self.State.FINAL
+        self.finalised_at = timezone.now()
+        self.finalised_by = user if user is not None and user.is_authenticated else None
+        super().save()
+
+    def new_draft(self):
+        """A new draft that supersedes this final edition, with its texts."""
+        return ReportEdition.objects.create(
+            plan=self.plan, year=self.year, title=self.title, intro=self.intro,
+            committee=self.committee, meeting_date=self.meeting_date,
+        )
+
+    def store_pdf(self, pdf: bytes) -> bool:
+        """Store the final PDF once; an already stored PDF is never replaced."""
+        return bool(type(self).objects.filter(pk=self.pk, state=self.State.FINAL, pdf__isnull=True).update(pdf=pdf))
+
+
+def _default_title(plan, year) -> str:
+    return str(_("Årlig politisk opfølgning på %(plan)s") % {"plan": plan.title})
+
+
+class ReportRender(models.Model):
+    """One PDF rendering job and its result, keyed by the hash of what it shows.
+
+    An unchanged draft has the same hash, so its PDF is served from here instead
+    of being rendered again; a final edition's PDF is copied onto the edition.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Venter")
+        RUNNING = "running", _("Dannes")
+        DONE = "done", _("Færdig")
+        FAILED = "failed", _("Fejlet")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="report_renders")
+    year = models.PositiveSmallIntegerField()
+    content_hash = models.CharField(max_length=64, unique=True)
+    snapshot = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    pdf = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # A job pending or running for longer than this is presumed lost (worker died).
+    STALE_AFTER = datetime.timedelta(minutes=10)
+
+    class Meta:
+        verbose_name = _("PDF-dannelse")
+        verbose_name_plural = _("PDF-dannelser")
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.year} {self.content_hash[:12]} {self.state}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == self.State.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == self.State.FAILED
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    def is_stale(self) -> bool:
+        started = self.started_at or self.created_at
+        return self.in_progress and started is not None and timezone.now() - started > self.STALE_AFTER

@@ -1,0 +1,15 @@
+from django import forms
+
+from .models import ReportEdition
+
+
+class ReportEditionForm(forms.ModelForm):
+    class Meta:
+        model = ReportEdition
+        fields = ["title", "intro", "committee", "meeting_date"]
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "form-input"}),
+            "intro": forms.Textarea(attrs={"class": "form-input", "rows": 8}),
+            "committee": forms.TextInput(attrs={"class": "form-input"}),
+            "meeting_date": forms.DateInput(attrs={"class": "form-input", "type": "date"}, format="%Y-%m-%d"),
+        }

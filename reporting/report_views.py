@@ -1,0 +1,171 @@
+"""The annual report: HTML preview, PDF download and the editions' life cycle."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from masterplan.models import Plan
+from masterplan.views import get_plan_for_user
+
+from .models import ReportEdition, ReportRender
+from .report import build_snapshot, content_hash
+from .report_forms import ReportEditionForm
+from .tasks import start_render
+
+
+def _editions(plan, year):
+    return (
+        ReportEdition.objects.filter(plan=plan, year=year)
+        .defer("pdf")
+        .annotate(has_pdf=ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField()))
+        .order_by("-created_at", "-id")
+    )
+
+
+def _check_year(plan, year: int):
+    if not plan.contains_year(year):
+        raise Http404(_("Året ligger uden for planens periode."))
+
+
+def _current(plan, year):
+    """The shown edition (newest saved one, or the unsaved default), its snapshot and hash."""
+    edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
+    if edition.is_final:
+        return edition, edition.snapshot, edition.content_hash
+    snapshot = build_snapshot(plan, edition)
+    return edition, snapshot, content_hash(snapshot)
+
+
+def _editable_plan(user, slug):
+    return get_object_or_404(Plan.objects.editable_by(user).select_related("organization"), slug=slug)
+
+
+def _preview_url(plan, year):
+    return reverse("report_preview", args=[plan.slug, year])
+
+
+def _pdf_response(pdf: bytes, plan, year, final: bool) -> HttpResponse:
+    name = f"{slugify(plan.slug)}-opfoelgning-{year}{'' if final else '-kladde'}.pdf"
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    plan = get_plan_for_user(request.user, slug)
+    _check_year(plan, year)
+    edition, snapshot, digest = _current(plan, year)
+    render_job = ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first()
+    can_edit = Plan.objects.editable_by(request.user).filter(pk=plan.pk).exists()
+    context = {
+        "plan": plan, "year": year, "edition": edition, "report": snapshot, "render": render_job,
+        "can_edit": can_edit, "preview": True,
+        "form": ReportEditionForm(instance=edition) if can_edit and not edition.is_final else None,
+        "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
+    }
+    if request.htmx:
+        return render(request, "reporting/report_preview.html#pdf_status", context)
+    from .report import report_context
+
+    context.update(report_context(snapshot))
+    return render(request, "reporting/report_preview.html", context)
+
+
+@login_required
+def report_pdf(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """The PDF if it is ready; otherwise start rendering it and show the progress page.
+
+    POST asks to try again after a failed render.
+    """
+    plan = get_plan_for_user(request.user, slug)
+    _check_year(plan, year)
+    edition, snapshot, digest = _current(plan, year)
+    if edition.is_final and edition.has_pdf:
+        return _pdf_response(ReportEdition.objects.values_list("pdf", flat=True).get(pk=edition.pk), plan, year, True)
+    render_job = start_render(plan, year, snapshot, digest, retry=request.method == "POST")
+    if render_job.is_done:
+        if edition.is_final:
+            edition.store_pdf(render_job.pdf)
+        return _pdf_response(render_job.pdf, plan, year, edition.is_final)
+    if render_job.is_failed:
+        messages.error(request, render_job.error)
+    return redirect(_preview_url(plan, year) + "#pdf-status")
+
+
+@login_required
+@require_GET
+def edition_pdf(request: HttpRequest, slug: str, year: int, pk: int) -> HttpResponse:
+    """An earlier final edition's PDF, exactly as it was stored."""
+    plan = get_plan_for_user(request.user, slug)
+    edition = get_object_or_404(
+        ReportEdition.objects.filter(plan=plan, year=year, state=ReportEdition.State.FINAL, pdf__isnull=False), pk=pk
+    )
+    return _pdf_response(edition.pdf, plan, year, True)
+
+
+@login_required
+@require_POST
+def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    plan = _editable_plan(request.user, slug)
+    _check_year(plan, year)
+    edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
+    if edition.is_final:
+        messages.error(request, _("En endelig opfølgning kan ikke ændres. Opret en ny udgave i stedet."))
+        return redirect(_preview_url(plan, year))
+    form = ReportEditionForm(request.POST, instance=edition)
+    if not form.is_valid():
+        edition_, snapshot, digest = _current(plan, year)
+        from .report import report_context
+
+        context = {"plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": True,
+                   "preview": True, "form": form, "finals": [],
+                   "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
+                   **report_context(snapshot)}
+        return render(request, "reporting/report_preview.html", context, status=400)
+    form.save()
+    messages.success(request, _("Opfølgningen er gemt."))
+    return redirect(_preview_url(plan, year))
+
+
+@login_required
+@require_POST
+def edition_finalise(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """Freeze what the report shows now; its PDF is rendered in the background and kept."""
+    plan = _editable_plan(request.user, slug)
+    _check_year(plan, year)
+    edition = _editions(plan, year).first()
+    if edition is None:
+        edition = ReportEdition.unsaved_default(plan, year)
+        edition.save()
+    if edition.is_final:
+        messages.error(request, _("Opfølgningen er allerede endelig."))
+        return redirect(_preview_url(plan, year))
+    snapshot = build_snapshot(plan, edition, final=True)
+    digest = content_hash(snapshot)
+    edition.finalise(snapshot, digest, request.user)
+    start_render(plan, year, snapshot, digest)
+    messages.success(request, _("Opfølgningen er gjort endelig. Den endelige PDF dannes nu og ændres ikke siden."))
+    return redirect(_preview_url(plan, year) + "#pdf-status")
+
+
+@login_required
+@require_POST
+def edition_new(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """A new draft that supersedes the final edition (which stays downloadable)."""
+    plan = _editable_plan(request.user, slug)
+    _check_year(plan, year)
+    edition = _editions(plan, year).first()
+    if edition is None or not edition.is_final:
+        messages.error(request, _("Der findes allerede en kladde til denne opfølgning."))
+        return redirect(_preview_url(plan, year))
+    edition.new_draft()
+    messages.success(request, _("Der er oprettet en ny kladde. Den endelige udgave kan stadig hentes."))
+    return redirect(_preview_url(plan, year))

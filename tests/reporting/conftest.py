@@ -1,0 +1,35 @@
+"""Report tests run background tasks immediately (Django's ImmediateBackend)."""
+
+import shutil
+
+import pytest
+from asgiref.local import Local
+from django.tasks import task_backends
+
+
+def _reset_task_backends():
+    # django.tasks caches its configured backends and does not listen for setting changes.
+    task_backends._settings = None
+    task_backends.__dict__.pop("settings", None)
+    task_backends._connections = Local(task_backends.thread_critical)
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    # Render in-process (no capped child process) except where a test asks for it.
+    settings.REPORT_RENDER_ISOLATED = False
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    _reset_task_backends()
+    yield
+    _reset_task_backends()
+
+
+@pytest.fixture
+def run_on_commit(monkeypatch):
+    """Enqueue renders at once, as in a request's autocommit (the test's transaction never commits)."""
+    from reporting import tasks
+
+    monkeypatch.setattr(tasks.transaction, "on_commit", lambda func, *args, **kwargs: func())
+
+
+requires_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
