@@ -160,10 +160,17 @@ class PlanFilterForm(DKFDSMixin, forms.Form):
         self.fields["supports"].choices = anything + numbers
         self.fields["year"].choices = anything + [(y, str(y)) for y in plan.years]
 
+    def valid_filters(self) -> dict:
+        """The filters that were given and are valid; an invalid one (a tampered or
+        stale URL) is left out and shown as an error on the form, never a 500."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
     def filter(self, initiatives):
-        """Narrow the plan's initiatives by the valid filters (invalid ones are ignored
-        and shown as errors on the form)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Narrow the plan's initiatives by the valid filters."""
+        data = self.valid_filters()
         if data.get("q"):
             initiatives = initiatives.search(data["q"])
         if data.get("status"):

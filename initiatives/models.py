@@ -104,28 +104,25 @@ class InitiativeQuerySet(models.QuerySet):
         return self.filter(plan__in=Plan.objects.editable_by(user))
 
     def search(self, text: str):
-        """Free-text search: PostgreSQL full-text search in Danish (stemming, so
-        "borgere" finds "borgerne"), a plain substring match elsewhere."""
+        """Free-text search: every word as a substring; on PostgreSQL also full-text
+        search in Danish (stemming, so "borgere" finds "borgerne")."""
         from django.db import connection
 
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
-
-            vector = SearchVector("number", "title", "description", "goal", "purpose", "responsible",
-                                  config="danish")
-            query = SearchQuery(text, config="danish", search_type="websearch")
-            return self.annotate(search=vector).filter(
-                models.Q(search=query) | models.Q(number__iexact=text.strip())
-            )
-        words = text.split()
         condition = models.Q()
-        for word in words:
+        for word in text.split():
             condition &= (
                 models.Q(number__icontains=word) | models.Q(title__icontains=word)
                 | models.Q(description__icontains=word) | models.Q(goal__icontains=word)
                 | models.Q(purpose__icontains=word) | models.Q(responsible__icontains=word)
             )
-        return self.filter(condition)
+        if connection.vendor != "postgresql":
+            return self.filter(condition)
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        # Whole words by their Danish stem, or parts of words as the user types them.
+        vector = SearchVector("number", "title", "description", "goal", "purpose", "responsible", config="danish")
+        query = SearchQuery(text, config="danish", search_type="websearch")
+        return self.annotate(search=vector).filter(models.Q(search=query) | condition)
 
 
 class Initiative(Versioned, NumberedInPlan):

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import excel_views
+
+urlpatterns = [
+    path("plans/<slug:slug>/export/", excel_views.plan_export, name="plan_export"),
+    path("plans/<slug:slug>/import/", excel_views.plan_import, name="plan_import"),
+    path("plans/<slug:slug>/import/confirm/", excel_views.plan_import_confirm, name="plan_import_confirm"),
+    path("plans/<slug:slug>/import/template/", excel_views.plan_import_template, name="plan_import_template"),
+]
