@@ -45,14 +45,18 @@ setup() {
   fi
 }
 
-ensure_chromium() {
-  # Browser tests drive Debian's Chromium; never a downloaded browser.
-  command -v chromium >/dev/null 2>&1 && return 0
+ensure_test_tools() {
+  # Browser tests drive Debian's Chromium (never a downloaded browser); the report
+  # tests read the PDF's text with poppler's pdftotext.
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing Debian's ${missing[*]} for the tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "The browser tests need Chromium: 'sudo apt-get install chromium'." >&2
+    echo "The tests need ${missing[*]}: 'sudo apt-get install ${missing[*]}'." >&2
     exit 1
   fi
 }
@@ -70,7 +74,7 @@ case "$cmd" in
     exec .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
   test)
     setup
-    ensure_chromium
+    ensure_test_tools
     exec .venv/bin/python -m pytest "$@" ;;
   *)
     echo "usage: ./dev.sh [run|test|setup] [args…]" >&2

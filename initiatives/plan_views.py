@@ -3,15 +3,13 @@ filters, a direction laid out like the report, and adding directions."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from masterplan.models import Direction
-from masterplan.views import get_plan_for_user
+from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .forms import NewDirectionForm, PlanFilterForm
 from .models import Activity, Initiative
@@ -65,9 +63,7 @@ def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def direction_create(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = get_plan_for_user(request.user, slug)
-    if not plan.is_editable_by(request.user):
-        raise PermissionDenied
+    plan = get_plan_for_editor(request.user, slug)
     next_number = (plan.directions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     form = NewDirectionForm(request.POST or None, plan=plan, initial={"number": next_number})
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from masterplan.views import get_plan_for_user
+from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .forms import ActivityForm, CrossLinkForm, InitiativeForm, NewInitiativeForm, StatusForm
 from .models import Activity, AuditEntry, CrossLink, Initiative, StaleEdit
@@ -273,9 +273,7 @@ def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = get_plan_for_user(request.user, slug)
-    if not plan.is_editable_by(request.user):
-        raise PermissionDenied
+    plan = get_plan_for_editor(request.user, slug)
     form = NewInitiativeForm(request.POST or None, plan=plan, initial={"direction": request.GET.get("direction")})
     if request.method == "POST" and form.is_valid():
         initiative = form.save(commit=False)

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,6 +10,15 @@ from .models import Plan
 def get_plan_for_user(user, slug: str) -> Plan:
     """The plan, if the user may read it; 404 otherwise (never a hint that it exists)."""
     return get_object_or_404(Plan.objects.visible_to(user).select_related("organization"), slug=slug)
+
+
+def get_plan_for_editor(user, slug: str) -> Plan:
+    """The plan, if the user may change it: 404 if they may not even read it, 403 if
+    they may read but not write (a reader or manager of its municipality)."""
+    plan = get_plan_for_user(user, slug)
+    if not plan.is_editable_by(user):
+        raise PermissionDenied
+    return plan
 
 
 @login_required

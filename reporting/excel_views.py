@@ -18,14 +18,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from masterplan.models import Plan
-from masterplan.views import get_plan_for_user
+from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .excel import XLSX_CONTENT_TYPE, ExportFilter, build_template, build_workbook, export_filename
 from .excel_import import MAX_UPLOAD_BYTES, PREVIEW_ROWS, ImportFailed, import_plan, load, too_large_message
@@ -38,11 +37,6 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Excel-fil (.xlsx)"), error_messages={
         "required": gettext_lazy("Vælg en fil."), "empty": gettext_lazy("Filen er tom."),
     })
-
-
-def get_plan_for_editor(user, slug: str) -> Plan:
-    """The plan if the user may change it; 404 otherwise."""
-    return get_object_or_404(Plan.objects.editable_by(user).select_related("organization"), slug=slug)
 
 
 def xlsx_response(workbook, filename: str) -> HttpResponse:
@@ -96,7 +90,8 @@ def store_upload(request, plan, uploaded) -> str:
 def pending_upload(request, plan, token: str) -> tuple[Path | None, str]:
     """The stored file for this user, plan and token, if it is still there."""
     pending = request.session.get(_session_key(plan)) or {}
-    if not token or not secrets.compare_digest(str(pending.get("token", "")), token):
+    # Compare bytes: compare_digest refuses non-ASCII str, and a tampered token may be anything.
+    if not token or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode()):
         return None, ""
     path = pending_dir() / f"{pending['token']}.xlsx"
     if not path.is_file() or time.time() - path.stat().st_mtime > PENDING_MAX_AGE:

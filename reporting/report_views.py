@@ -10,8 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from masterplan.models import Plan
-from masterplan.views import get_plan_for_user
+from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .models import ReportEdition, ReportRender
 from .report import build_snapshot, content_hash
@@ -42,10 +41,6 @@ def _current(plan, year):
     return edition, snapshot, content_hash(snapshot)
 
 
-def _editable_plan(user, slug):
-    return get_object_or_404(Plan.objects.editable_by(user).select_related("organization"), slug=slug)
-
-
 def _preview_url(plan, year):
     return reverse("report_preview", args=[plan.slug, year])
 
@@ -64,7 +59,7 @@ def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     _check_year(plan, year)
     edition, snapshot, digest = _current(plan, year)
     render_job = ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first()
-    can_edit = Plan.objects.editable_by(request.user).filter(pk=plan.pk).exists()
+    can_edit = plan.is_editable_by(request.user)
     context = {
         "plan": plan, "year": year, "edition": edition, "report": snapshot, "render": render_job,
         "can_edit": can_edit, "preview": True,
@@ -114,7 +109,7 @@ def edition_pdf(request: HttpRequest, slug: str, year: int, pk: int) -> HttpResp
 @login_required
 @require_POST
 def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    plan = _editable_plan(request.user, slug)
+    plan = get_plan_for_editor(request.user, slug)
     _check_year(plan, year)
     edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
     if edition.is_final:
@@ -139,7 +134,7 @@ def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 @require_POST
 def edition_finalise(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """Freeze what the report shows now; its PDF is rendered in the background and kept."""
-    plan = _editable_plan(request.user, slug)
+    plan = get_plan_for_editor(request.user, slug)
     _check_year(plan, year)
     edition = _editions(plan, year).first()
     if edition is None:
@@ -160,7 +155,7 @@ def edition_finalise(request: HttpRequest, slug: str, year: int) -> HttpResponse
 @require_POST
 def edition_new(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """A new draft that supersedes the final edition (which stays downloadable)."""
-    plan = _editable_plan(request.user, slug)
+    plan = get_plan_for_editor(request.user, slug)
     _check_year(plan, year)
     edition = _editions(plan, year).first()
     if edition is None or not edition.is_final:

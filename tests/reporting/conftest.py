@@ -1,7 +1,5 @@
 """Report tests run background tasks immediately (Django's ImmediateBackend)."""
 
-import shutil
-
 import pytest
 from asgiref.local import Local
 from django.tasks import task_backends
@@ -31,5 +29,3 @@ def run_on_commit(monkeypatch):
 
     monkeypatch.setattr(tasks.transaction, "on_commit", lambda func, *args, **kwargs: func())
 
-
-requires_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

@@ -187,12 +187,13 @@ def upload(client, name="valid.xlsx", data=None):
 
 
 def test_import_page_is_for_editors_only(client, reader, manager, outsider, initiative):
+    """Readers and managers of the municipality may not (403); others never learn it exists (404)."""
     url = reverse("plan_import", args=["testplan"])
-    for user in (reader, manager, outsider):
+    for user, refused in ((reader, 403), (manager, 403), (outsider, 404)):
         client.force_login(user)
-        assert client.get(url).status_code == 404
-        assert upload(client).status_code == 404
-        assert client.get(reverse("plan_import_template", args=["testplan"])).status_code == 404
+        assert client.get(url).status_code == refused
+        assert upload(client).status_code == refused
+        assert client.get(reverse("plan_import_template", args=["testplan"])).status_code == refused
 
 
 def test_import_page_offers_the_template_and_the_upload_form(client, editor, initiative):
