@@ -3,6 +3,7 @@
 # pinned packages, migrates, and then runs the portal or the tests.
 #
 #   ./dev.sh run     the portal with the demo data on SQLite, http://127.0.0.1:8000/
+#                    (and the task worker that makes the report PDFs)
 #   ./dev.sh test    the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 #   ./dev.sh setup   only install (used by the two above)
 set -euo pipefail
@@ -70,8 +71,12 @@ case "$cmd" in
     setup
     .venv/bin/python manage.py migrate --no-input
     .venv/bin/python manage.py load_demo
+    # The report PDFs are made by the background task worker, beside the web server.
+    .venv/bin/python manage.py db_worker --no-startup-delay --interval 1 &
+    worker=$!
+    trap 'kill "$worker" 2>/dev/null' EXIT INT TERM
     echo "Log in as konsulent / demo (see README for the other demo users)."
-    exec .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
+    .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
   test)
     setup
     ensure_test_tools

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
+    "config",  # connects the security log receivers (config/apps.py)
     "masterplan",
     "initiatives",
     "reporting",
@@ -58,9 +60,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.security.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "initiatives.audit.AuditUserMiddleware",
+    "config.security.SecurityEventMiddleware",
+    # Last, so it sees the lock-out flag that the login view's authenticate() sets.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +104,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username+IP before any other backend runs
+# (config.security.AxesBackend is axes.backends.AxesStandaloneBackend letting calls
+# without a request, which no web login makes, through to the next backend).
+AUTHENTICATION_BACKENDS = [
+    "config.security.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -113,7 +126,7 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
@@ -161,12 +174,49 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Sessions: ended after DJANGO_SESSION_IDLE_MINUTES without a request and, whatever
+# happens, DJANGO_SESSION_MAX_HOURS after login (config.security.SessionLimitMiddleware).
+# The cookie's own age is the idle limit; the middleware renews it at most once a minute
+# instead of SESSION_SAVE_EVERY_REQUEST's write on every request.
+SESSION_IDLE_SECONDS = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60")) * 60
+SESSION_MAX_SECONDS = int(os.environ.get("DJANGO_SESSION_MAX_HOURS", "10")) * 60 * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# /healthz is probed by the load balancer over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Lock-out after repeated failed logins (django-axes): AXES_FAILURE_LIMIT failures for
+# one username from one IP address lock that pair for AXES_COOLOFF_TIME, never for ever.
+# Behind a reverse proxy set DJANGO_TRUSTED_PROXIES to the number of proxies, so the
+# client's address is read from X-Forwarded-For (config.security.client_ip).
+from datetime import timedelta  # noqa: E402
+
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_VERBOSE = False  # our own structured lines (config.security) say it once
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+
+# Log lines are key=value (logfmt), one line per event, tracebacks included escaped,
+# so the municipality's log collector can index them; security events use the logger
+# "portal.security" (event=login, logout, login_failed, locked_out, access_denied, ...).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "formatters": {"keyvalue": {"()": "config.logging.KeyValueFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "keyvalue"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Replaces Django's default handlers for "django" (plain console in DEBUG, mail to admins).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Our SecurityEventMiddleware logs 403/404 with the user; Django's own line would repeat it.
+        "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Excel import (reporting.excel_import): an upload above EXCEL_IMPORT_MAX_BYTES is refused
@@ -187,6 +237,7 @@ OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
 if OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS = [
+        "config.security.AxesBackend",
         "mozilla_django_oidc.auth.OIDCAuthenticationBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Activity, AuditEntry, BudgetLine, CrossLink, Initiative, StatusUpdate
 
@@ -12,7 +13,7 @@ class ActivityInline(admin.TabularInline):
 class CrossLinkInline(admin.TabularInline):
     model = CrossLink
     extra = 0
-    verbose_name = "understøttet retning"
+    verbose_name = _("understøttet retning")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Offer only the directions of the initiative's own plan.
@@ -50,14 +51,14 @@ class InitiativeAdmin(admin.ModelAdmin):
     inlines = [ActivityInline, CrossLinkInline, BudgetLineInline, StatusUpdateInline]
     fieldsets = [
         (None, {"fields": ["direction", "number", "kind", "title", "order"]}),
-        ("Indhold", {"fields": [
+        (_("Indhold"), {"fields": [
             "description", "goal", "purpose", "success_criteria", "expected_outcomes", "actions",
             "follow_up", "deadline",
         ]}),
-        ("Ansvar og økonomi", {"fields": [
+        (_("Ansvar og økonomi"), {"fields": [
             "responsible", "responsible_user", "start_date", "end_date", "funding_amount", "funding_source",
         ]}),
-        ("Status", {"fields": ["status", "phase"]}),
+        (_("Status"), {"fields": ["status", "phase"]}),
     ]
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Direction, Membership, Organization, Plan
 
@@ -41,9 +42,9 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = [DirectionInline]
     fieldsets = [
         (None, {"fields": ["organization", "title", "slug", "published"]}),
-        ("Periode og vedtagelse", {"fields": ["period_start", "period_end", "adopted_on", "adopted_by"]}),
-        ("Tekster", {"fields": ["intro", "vision"]}),
-        ("Betegnelser", {"fields": [
+        (_("Periode og vedtagelse"), {"fields": ["period_start", "period_end", "adopted_on", "adopted_by"]}),
+        (_("Tekster"), {"fields": ["intro", "vision"]}),
+        (_("Betegnelser"), {"fields": [
             "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural",
         ]}),
     ]

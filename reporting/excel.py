@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell import WriteOnlyCell
@@ -240,8 +241,8 @@ def start_sheet(wb, title: str, columns: list[Column], labels: dict, max_rows: i
             options = list(labels[column.kind].values())
             validation = DataValidation(
                 type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                showErrorMessage=True, errorTitle="Ugyldig værdi",
-                error="Vælg en af værdierne på listen.",
+                showErrorMessage=True, errorTitle=str(_("Ugyldig værdi")),
+                error=str(_("Vælg en af værdierne på listen.")),
             )
             validation.add(f"{letter}2:{letter}{max_rows}")
             ws.data_validations.append(validation)

@@ -197,7 +197,7 @@ def test_search_and_filters_narrow_the_plan_and_stay_in_the_url(editor_client, p
     assert "Sagsbehandlingstider" in content and other.title not in content
     content = editor_client.get(url, {"status": "delayed"}, **HTMX).content.decode()
     assert "<html" not in content and "Botilbud" in content and "Sagsbehandlingstider" not in content
-    assert "1 initiativ matcher." in content
+    assert "Initiativer, der matcher: 1" in content
     content = editor_client.get(url, {"supports": 2, "year": 2025}).content.decode()
     assert "Sagsbehandlingstider" in content and "Botilbud" not in content
 
