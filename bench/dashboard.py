@@ -9,43 +9,13 @@ per plan, the SQL query count per request, and the ratio of the medians.
 """
 
 import argparse
-import os
 import statistics
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from common import measure, prepare  # sets Django up: import it first
+from django.db import connection
+from django.test import Client
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.core.signals import request_finished, request_started  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from masterplan.models import Plan  # noqa: E402
-
-
-def measure(client, url, repeat):
-    for _ in range(2):  # warm up caches (templates, connection)
-        assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    queries = len(ctx.captured_queries)  # before the next request resets the query log
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return timings, queries
+from masterplan.models import Plan
 
 
 def main():
@@ -54,22 +24,7 @@ def main():
     parser.add_argument("--initiatives", type=int, default=1000)
     args = parser.parse_args()
 
-    # Not setup_test_environment(): its template instrumentation would add to the timings.
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # Keep one connection across requests (as the test runner does), so the query count
-    # can be captured; the timings then leave out connecting, which is the same for both plans.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    quiet = open(os.devnull, "w")
-    call_command("migrate", verbosity=0)
-    if not Plan.objects.filter(slug="svendborg-masterplan").exists():
-        call_command("load_demo", stdout=quiet)
-    synthetic = f"syntetisk-{args.initiatives}"
-    if not Plan.objects.filter(slug=synthetic).exists():
-        call_command("make_synthetic_plan", "--initiatives", str(args.initiatives), stdout=quiet)
-    user = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-    if user is None:
-        sys.exit("Ingen superbruger: kør 'manage.py load_demo' først.")
+    synthetic, user = prepare(args.initiatives)
 
     client = Client()
     client.force_login(user)

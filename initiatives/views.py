@@ -8,6 +8,8 @@ history, swapped out of band. A stale form is refused with 409 and the other
 person's version shown beside the user's own input.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -144,34 +146,43 @@ def cross_links_update(request: HttpRequest, pk: int) -> HttpResponse:
     return respond(request, current, "crosslinks", _("Understøttede retninger er gemt."))
 
 
+def edit_versioned_page(request, obj, make_form, template: str, context: dict, done_url: str, done_message: str):
+    """GET: the object's edit form. POST: save it as the next version; or, if someone
+    saved it since the form was loaded, refuse (409) and show their values beside
+    the user's, with the form still holding the user's input at the new version."""
+    conflict = None
+    if request.method == "POST":
+        form = make_form(request.POST, instance=obj)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    current = type(obj).lock(obj.pk, form.cleaned_data["version"] or 0)
+                    for field in form._meta.fields:
+                        setattr(current, field, form.cleaned_data[field])
+                    current.save_next_version()
+                messages.success(request, done_message)
+                return redirect(done_url)
+            except StaleEdit as stale:
+                conflict = conflict_context(stale.current, form.cleaned_data, form._meta.fields)
+                data = request.POST.copy()
+                data["version"] = stale.current.version
+                form = make_form(data, instance=stale.current)
+                form.is_valid()
+    else:
+        form = make_form(instance=obj, initial={"version": obj.version})
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render(request, template, {**context, "form": form, "conflict": conflict}, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = get_initiative_for_user(request.user, pk, for_edit=True)
-    conflict = None
-    if request.method == "POST":
-        form = InitiativeForm(request.POST, instance=initiative)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    current = Initiative.lock(initiative.pk, form.cleaned_data["version"])
-                    for field in form.Meta.fields:
-                        setattr(current, field, form.cleaned_data[field])
-                    current.save_next_version()
-                messages.success(request, _("Ændringerne er gemt."))
-                return redirect(current)
-            except StaleEdit as stale:
-                conflict = conflict_context(stale.current, form.cleaned_data, form.Meta.fields)
-                data = request.POST.copy()
-                data["version"] = stale.current.version
-                form = InitiativeForm(data, instance=stale.current)
-                form.is_valid()
-    else:
-        form = InitiativeForm(instance=initiative, initial={"version": initiative.version})
-    status = 409 if conflict else (422 if form.errors else 200)
-    return render(request, "initiatives/initiative_edit.html",
-                  {"initiative": initiative, "plan": initiative.plan, "form": form, "conflict": conflict},
-                  status=status)
+    return edit_versioned_page(
+        request, initiative, InitiativeForm, "initiatives/initiative_edit.html",
+        {"initiative": initiative, "plan": initiative.plan},
+        initiative.get_absolute_url(), _("Ændringerne er gemt."),
+    )
 
 
 def conflict_context(current, submitted: dict, fields) -> dict:
@@ -215,30 +226,11 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_editor(request.user, pk)
     initiative = activity.initiative
-    conflict = None
-    if request.method == "POST":
-        form = ActivityForm(request.POST, instance=activity, initiative=initiative)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    current = Activity.lock(activity.pk, form.cleaned_data["version"] or 0)
-                    for field in ["year", "period", "text", "responsible", "deadline", "done"]:
-                        setattr(current, field, form.cleaned_data[field])
-                    current.save_next_version()
-                messages.success(request, _("Aktiviteten er gemt."))
-                return redirect(f"{initiative.get_absolute_url()}#activities")
-            except StaleEdit as stale:
-                conflict = conflict_context(stale.current, form.cleaned_data, ["year", "period", "text", "done"])
-                data = request.POST.copy()
-                data["version"] = stale.current.version
-                form = ActivityForm(data, instance=stale.current, initiative=initiative)
-                form.is_valid()
-    else:
-        form = ActivityForm(instance=activity, initiative=initiative, initial={"version": activity.version})
-    status = 409 if conflict else (422 if form.errors else 200)
-    return render(request, "initiatives/activity_edit.html", {
-        "activity": activity, "initiative": initiative, "plan": initiative.plan, "form": form, "conflict": conflict,
-    }, status=status)
+    return edit_versioned_page(
+        request, activity, partial(ActivityForm, initiative=initiative), "initiatives/activity_edit.html",
+        {"activity": activity, "initiative": initiative, "plan": initiative.plan},
+        f"{initiative.get_absolute_url()}#activities", _("Aktiviteten er gemt."),
+    )
 
 
 @login_required

@@ -245,3 +245,13 @@ def test_free_text_search_uses_danish_stemming_on_postgresql(plan, directions):
         assert found == {"1.7", "1.8"}
     else:
         assert found == {"1.8"}
+
+
+def test_edit_forms_carry_the_version_they_were_loaded_at(editor_client, initiative):
+    initiative.title = "Ny titel"
+    initiative.save_next_version()
+    activity = initiative.activities.get()
+    page = editor_client.get(f"/initiatives/{initiative.pk}/edit/").content.decode()
+    assert '<input type="hidden" name="version" value="2"' in page
+    page = editor_client.get(f"/activities/{activity.pk}/edit/").content.decode()
+    assert '<input type="hidden" name="version" value="1"' in page
