@@ -27,7 +27,8 @@ def test_konsulent_changes_status_adds_activity_ticks_cross_link_and_sees_histor
     confirmation = page.locator("#status .swap-confirmation")
     confirmation.wait_for()
     assert "Status er gemt." in confirmation.inner_text()
-    assert page.evaluate("document.activeElement.classList.contains('swap-confirmation')")
+    # Focus moves to the confirmation once htmx has settled the swap.
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('swap-confirmation')")
     assert "I gang – risiko" in status.inner_text()
 
     # An activity in 2025, 2. halvår.
