@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.models import Versioned
 from masterplan.models import YEAR_VALIDATORS, Plan
 
 
@@ -17,7 +18,7 @@ class ReportEditionQuerySet(models.QuerySet):
         return self.filter(plan=plan, year=year).order_by("-created_at", "-id").first()
 
 
-class ReportEdition(models.Model):
+class ReportEdition(Versioned):
     """One edition of a plan's follow-up for a year.
 
     A draft always shows the live plan data. Finalising freezes a JSON snapshot of
@@ -87,6 +88,7 @@ class ReportEdition(models.Model):
         self.state = self.State.FINAL
         self.finalised_at = timezone.now()
         self.finalised_by = user if user is not None and user.is_authenticated else None
+        self.version += 1  # a form opened before this is now stale, not a write to a final edition
         super().save()
 
     def new_draft(self):

@@ -1,9 +1,14 @@
 from django import forms
 
+from initiatives.forms import VersionField
+
 from .models import ReportEdition
 
 
 class ReportEditionForm(forms.ModelForm):
+    # The version the form was loaded at; absent for a year nobody has saved yet.
+    version = VersionField(required=False)
+
     class Meta:
         model = ReportEdition
         fields = ["title", "intro", "committee", "meeting_date"]

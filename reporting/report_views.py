@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from initiatives.models import StaleEdit
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .models import ReportEdition, ReportRender
@@ -63,7 +65,8 @@ def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     context = {
         "plan": plan, "year": year, "edition": edition, "report": snapshot, "render": render_job,
         "can_edit": can_edit, "preview": True,
-        "form": ReportEditionForm(instance=edition) if can_edit and not edition.is_final else None,
+        "form": (ReportEditionForm(instance=edition, initial={"version": edition.version})
+                 if can_edit and not edition.is_final else None),
         "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
     }
     if request.htmx:
@@ -117,17 +120,40 @@ def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         return redirect(_preview_url(plan, year))
     form = ReportEditionForm(request.POST, instance=edition)
     if not form.is_valid():
-        edition_, snapshot, digest = _current(plan, year)
-        from .report import report_context
-
-        context = {"plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": True,
-                   "preview": True, "form": form, "finals": [],
-                   "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
-                   **report_context(snapshot)}
-        return render(request, "reporting/report_preview.html", context, status=400)
-    form.save()
+        return _preview_with_form(request, plan, year, edition, form, status=400)
+    if edition.pk is None:
+        form.save()
+    else:
+        try:
+            with transaction.atomic():
+                current = ReportEdition.lock(edition.pk, form.cleaned_data["version"] or 0)
+                for field in form._meta.fields:
+                    setattr(current, field, form.cleaned_data[field])
+                current.save_next_version()
+        except StaleEdit as stale:
+            # Keep this editor's input, at the version the other editor saved.
+            data = request.POST.copy()
+            data["version"] = stale.current.version
+            form = ReportEditionForm(data, instance=stale.current)
+            form.is_valid()
+            messages.error(request, _(
+                "Din ændring er ikke gemt, fordi en anden har gemt opfølgningen, efter du åbnede den. "
+                "Formularen viser stadig dine ændringer; gem igen for at bruge dem."))
+            return _preview_with_form(request, plan, year, stale.current, form, status=409)
     messages.success(request, _("Opfølgningen er gemt."))
     return redirect(_preview_url(plan, year))
+
+
+def _preview_with_form(request, plan, year, edition, form, status):
+    """The preview page again, with the edition form as the editor submitted it."""
+    from .report import report_context
+
+    _edition, snapshot, digest = _current(plan, year)
+    context = {"plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": True,
+               "preview": True, "form": form, "finals": [],
+               "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
+               **report_context(snapshot)}
+    return render(request, "reporting/report_preview.html", context, status=status)
 
 
 @login_required

@@ -311,3 +311,36 @@ def test_build_report_refuses_an_unknown_plan(tmp_path):
 
     with pytest.raises(CommandError, match="findes ikke"):
         call_command("build_report", "ukendt", "2024", "--out", str(tmp_path / "x.pdf"))
+
+
+def test_second_save_of_a_stale_edition_form_is_refused_and_both_kept(client, editor, org_admin, plan, initiative):
+    from django.test import Client
+
+    url = reverse("report_edition_save", args=[plan.slug, 2025])
+    client.force_login(editor)
+    assert client.post(url, {"title": "Første udgave", "committee": "Udvalget"}).status_code == 302
+    edition = ReportEdition.objects.get(plan=plan, year=2025)
+    assert edition.version == 1
+    alice, bob = Client(), Client()
+    alice.force_login(editor)
+    bob.force_login(org_admin)
+    assert alice.post(url, {"title": "Alices titel", "committee": "Udvalget", "version": 1}).status_code == 302
+    response = bob.post(url, {"title": "Bobs titel", "committee": "Udvalget", "version": 1})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "en anden har gemt opfølgningen" in page
+    assert 'value="Bobs titel"' in page and 'name="version" value="2"' in page
+    edition.refresh_from_db()
+    assert (edition.title, edition.version) == ("Alices titel", 2)
+
+
+def test_saving_a_form_opened_before_the_edition_was_finalised_is_refused_not_a_500(
+        client, editor, plan, initiative):
+    url = reverse("report_edition_save", args=[plan.slug, 2025])
+    client.force_login(editor)
+    client.post(url, {"title": "Kladde", "committee": "Udvalget"})
+    client.post(reverse("report_edition_finalise", args=[plan.slug, 2025]))
+    response = client.post(url, {"title": "For sent", "committee": "Udvalget", "version": 1}, follow=True)
+    assert response.redirect_chain[-1][1] == 302
+    assert "En endelig opfølgning kan ikke ændres" in response.content.decode()
+    assert ReportEdition.objects.get(plan=plan, year=2025, state="final").title == "Kladde"
