@@ -132,6 +132,10 @@ class Plan(models.Model):
     initiative_label_plural = models.CharField(
         _("betegnelse for initiativer (flertal)"), max_length=50, default="Initiativer"
     )
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("opdatering forventes hver (dage)"), default=90, validators=[MinValueValidator(1)],
+        help_text=_("Et initiativ uden statusopdatering i så mange dage vises som forældet på overblikket."),
+    )
     published = models.BooleanField(
         _("offentliggjort"), default=False,
         help_text=_("En offentliggjort plan kan læses af brugere fra alle kommuner."),

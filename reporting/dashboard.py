@@ -9,7 +9,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -34,23 +33,14 @@ HALF_YEAR_PERIODS = {
 }
 
 
-def stale_days() -> int:
-    """Days without a status update before an initiative counts as stale.
-
-    A setting for now (DASHBOARD_STALE_DAYS, default 90); meant to become a field
-    on Plan so each plan can choose its own.
-    """
-    return int(getattr(settings, "DASHBOARD_STALE_DAYS", 90))
-
-
 def default_since(plan: Plan, today: datetime.date) -> datetime.date:
-    """Start of "changes since": 1 January of this year.
+    """Start of "changes since": the day the plan's last annual follow-up was made
+    final, or 1 January of this year when there is none."""
+    from .models import ReportEdition
 
-    Seam for report editions: when reporting.models.ReportEdition exists, return
-    the date of the plan's last *final* edition here (and fall back to 1 January
-    when there is none).
-    """
-    return datetime.date(today.year, 1, 1)
+    finalised = (ReportEdition.objects.filter(plan=plan, state=ReportEdition.State.FINAL)
+                 .order_by("-finalised_at").values_list("finalised_at", flat=True).first())
+    return timezone.localdate(finalised) if finalised else datetime.date(today.year, 1, 1)
 
 
 def default_year(plan: Plan, today: datetime.date) -> int:
@@ -117,7 +107,7 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
     year = filters.year or default_year(plan, today)
     since = filters.since or default_since(plan, today)
     board = Dashboard(plan=plan, filters=Filters(filters.direction, filters.responsible, year, since),
-                      today=today, stale_days=stale_days())
+                      today=today, stale_days=plan.stale_after_days)
     cutoff = now - datetime.timedelta(days=board.stale_days)
 
     initiatives = Initiative.objects.filter(plan=plan)

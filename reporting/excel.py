@@ -85,6 +85,7 @@ PLAN_FIELDS = [
     Column("direction_label_plural", "Betegnelse for retninger (flertal)", required=True),
     Column("initiative_label", "Betegnelse for initiativ", required=True),
     Column("initiative_label_plural", "Betegnelse for initiativer (flertal)", required=True),
+    Column("stale_after_days", "Opdatering forventes hver (dage)", "int", required=True),
     Column("published", "Offentliggjort", "bool"),
     Column("extract", "Udsnit"),
 ]
@@ -423,7 +424,7 @@ EXAMPLE_PLAN = {
     "period_start": 2025, "period_end": 2028, "adopted_on": datetime.date(2025, 3, 1),
     "adopted_by": "Social- og Sundhedsudvalget", "intro": "Planen beskriver …", "vision": "",
     "direction_label": "Retning", "direction_label_plural": "Retninger",
-    "initiative_label": "Initiativ", "initiative_label_plural": "Initiativer", "published": False,
+    "initiative_label": "Initiativ", "initiative_label_plural": "Initiativer", "stale_after_days": 90, "published": False,
     "extract": "",
 }
 EXAMPLE_ROWS = {

@@ -108,7 +108,10 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
             names = {m.filename.lower() for m in members}
             # zipfile never unpacks more than a member's declared size, so this read is bounded too.
             content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, zlib.error):
+    # NotImplementedError: an unsupported zip version or compression method; RuntimeError:
+    # an encrypted member. Both come from damaged or hostile files like the others here.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, zlib.error,
+            NotImplementedError, RuntimeError):
         raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
     finally:
         fileobj.seek(0)

@@ -110,10 +110,27 @@ def test_lists_that_lead_to_action(board_plan):
     assert any(entry["url"] == i["a"].get_absolute_url() for entry in board.recent)
 
 
-def test_stale_days_come_from_settings(board_plan, settings):
-    settings.DASHBOARD_STALE_DAYS = 250
+def test_stale_days_are_chosen_per_plan(board_plan):
     plan, _, _ = board_plan
+    plan.stale_after_days = 250
+    plan.save()
     assert board_for(plan).stale_count == 0  # b: 200 days, e: 100 days
+    plan.stale_after_days = 150
+    plan.save()
+    assert board_for(plan).stale_count == 1  # only b
+
+
+def test_changes_since_default_to_the_last_final_follow_up(board_plan):
+    from reporting.dashboard import default_since
+    from reporting.models import ReportEdition
+
+    plan, _, _ = board_plan
+    today = datetime.date(2026, 11, 23)
+    assert default_since(plan, today) == datetime.date(2026, 1, 1)
+    edition = ReportEdition.unsaved_default(plan, 2025)
+    edition.save()
+    edition.finalise({}, "hash")
+    assert default_since(plan, today) == timezone.localdate(edition.finalised_at)
 
 
 def test_cross_link_matrix_and_budget(board_plan):

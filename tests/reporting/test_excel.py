@@ -184,3 +184,13 @@ def test_export_query_count_does_not_grow_with_the_plan(client, reader, initiati
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+def test_a_plans_own_stale_days_survive_the_round_trip(initiative, tmp_path):
+    plan = initiative.plan
+    plan.stale_after_days = 30
+    plan.save()
+    path = tmp_path / "plan.xlsx"
+    excel.build_workbook(plan).save(path)
+    call_command("import_plan", str(path), "--plan", "kopi", stdout=io.StringIO())
+    assert Plan.objects.get(slug="kopi").stale_after_days == 30

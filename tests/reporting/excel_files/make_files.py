@@ -33,7 +33,7 @@ PLAN = {
     "slug": "testplan", "title": "Testplan", "organization": "testkommune", "period_start": 2024,
     "period_end": 2026, "adopted_on": datetime.date(2024, 2, 1), "adopted_by": "Socialudvalget",
     "intro": "Indledning.", "vision": "", "direction_label": "Retning", "direction_label_plural": "Retninger",
-    "initiative_label": "Initiativ", "initiative_label_plural": "Initiativer", "published": False, "extract": "",
+    "initiative_label": "Initiativ", "initiative_label_plural": "Initiativer", "stale_after_days": 90, "published": False, "extract": "",
 }
 ROWS = {
     excel.SHEET_DIRECTIONS: [
