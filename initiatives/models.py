@@ -201,9 +201,6 @@ class Initiative(Versioned, NumberedInPlan):
     def siblings(self):
         return Initiative.objects.filter(plan_id=self.plan_id)
 
-    def duplicate_number_message(self):
-        return _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
-
     def clean(self):
         if self.direction_id:
             self.plan_id = self.direction.plan_id

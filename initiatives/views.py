@@ -200,11 +200,7 @@ def stale_response(request, current, section, **forms):
     conflict = {"entry": last_change_by(current), "rows": []}
     message = _("Din ændring blev ikke gemt, fordi en anden har gemt en nyere version. "
                 "Se den nye version nedenfor, og gem igen, hvis din ændring stadig skal med.")
-    if request.htmx:
-        return respond(request, current, section, status=409, conflict=conflict, conflict_message=message, **forms)
-    return render(request, TEMPLATE, detail_context(
-        request, current, conflict=conflict, conflict_message=message, **forms
-    ), status=409)
+    return respond(request, current, section, status=409, conflict=conflict, conflict_message=message, **forms)
 
 
 @login_required

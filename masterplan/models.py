@@ -191,9 +191,6 @@ class NumberedInPlan(models.Model):
     class Meta:
         abstract = True
 
-    def duplicate_number_message(self):
-        raise NotImplementedError
-
     def siblings(self):
         raise NotImplementedError
 
@@ -202,7 +199,8 @@ class NumberedInPlan(models.Model):
             return
         others = self.siblings().filter(number=self.number).exclude(pk=self.pk)
         if others.exists():
-            raise ValidationError({"number": self.duplicate_number_message()}, code="unique")
+            message = _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
+            raise ValidationError({"number": message}, code="unique")
 
     def validate_constraints(self, exclude=None):
         # The (plan, number) constraint is covered by clean_number_unique().
@@ -243,9 +241,6 @@ class Direction(NumberedInPlan):
 
     def siblings(self):
         return Direction.objects.filter(plan_id=self.plan_id)
-
-    def duplicate_number_message(self):
-        return _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
 
     def clean(self):
         self.clean_number_unique()
