@@ -30,8 +30,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from masterplan.models import Plan  # noqa: E402
-from reporting.excel import build_workbook  # noqa: E402
-from reporting.excel_import import import_plan, load  # noqa: E402
+from reporting.exchange.export import build_workbook  # noqa: E402
+from reporting.exchange.importer import import_plan, load  # noqa: E402
 
 
 def timed(step):

@@ -219,7 +219,7 @@ LOGGING = {
     },
 }
 
-# Excel import (reporting.excel_import): an upload above EXCEL_IMPORT_MAX_BYTES is refused
+# Excel import (reporting.exchange.files): an upload above EXCEL_IMPORT_MAX_BYTES is refused
 # from its Content-Length, before the body is read. Checked uploads wait for their
 # confirmation in EXCEL_IMPORT_DIR (default: a private folder in the system's temp dir);
 # with several web servers, point it at a shared, non-public folder.

@@ -80,7 +80,7 @@ class ReportEdition(Versioned):
         super().save(*args, **kwargs)
 
     def finalise(self, snapshot: dict, content_hash: str, user=None):
-        """Freeze `snapshot` (made by reporting.report.build_snapshot) on this draft."""
+        """Freeze `snapshot` (made by reporting.report.content.build_snapshot) on this draft."""
         if self.is_final:
             raise ValidationError(_("Opfølgningen er allerede endelig."))
         self.snapshot = snapshot

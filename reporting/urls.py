@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("reporting.report_urls")),
-    path("", include("reporting.excel_urls")),
-    path("", include("reporting.dashboard_urls")),
+    path("", include("reporting.report.urls")),
+    path("", include("reporting.exchange.urls")),
+    path("", include("reporting.dashboard.urls")),
 ]

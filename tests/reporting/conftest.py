@@ -25,7 +25,7 @@ def immediate_tasks(settings):
 @pytest.fixture
 def run_on_commit(monkeypatch):
     """Enqueue renders at once, as in a request's autocommit (the test's transaction never commits)."""
-    from reporting import tasks
+    from reporting.report import tasks
 
     monkeypatch.setattr(tasks.transaction, "on_commit", lambda func, *args, **kwargs: func())
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, Status, StatusUpdate
 from masterplan.models import Direction, Plan
-from reporting.dashboard import Filters, build_dashboard
-from reporting.dashboard_charts import BUDGET_COLOURS, HEAT_STEPS, STATUS_COLOURS, contrast, text_on
+from reporting.dashboard.figures import Filters, build_dashboard
+from reporting.dashboard.charts import BUDGET_COLOURS, HEAT_STEPS, STATUS_COLOURS, contrast, text_on
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,7 @@ def test_stale_days_are_chosen_per_plan(board_plan):
 
 
 def test_changes_since_default_to_the_last_final_follow_up(board_plan):
-    from reporting.dashboard import default_since
+    from reporting.dashboard.figures import default_since
     from reporting.models import ReportEdition
 
     plan, _, _ = board_plan

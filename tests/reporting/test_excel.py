@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from initiatives.models import Activity, Initiative, StatusUpdate
 from masterplan.models import Plan
-from reporting import excel
+from reporting.exchange import export as excel
 
 DEMO_PLANS = ["svendborg-masterplan", "ikast-brande-udviklingsplan", "nyborg-udviklingsplan",
               "svendborg-familie-2018"]

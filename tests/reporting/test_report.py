@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from initiatives.models import Activity, CrossLink, Initiative, Status
 from masterplan.models import Plan
-from reporting import pdf as pdf_module
+from reporting.report import pdf as pdf_module
 from reporting.models import ReportEdition, ReportRender
-from reporting.report import build_snapshot, render_pdf, report_years
+from reporting.report.content import build_snapshot, render_pdf, report_years
 
 
 pytestmark = pytest.mark.django_db

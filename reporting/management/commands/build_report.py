@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from masterplan.models import Plan
 from reporting.models import ReportEdition
-from reporting.pdf import RenderFailed, RenderLimitExceeded
-from reporting.report import build_snapshot, limit_message, render_pdf
+from reporting.report.pdf import RenderFailed, RenderLimitExceeded
+from reporting.report.content import build_snapshot, limit_message, render_pdf
 
 
 class Command(BaseCommand):

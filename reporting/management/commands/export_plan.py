@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from masterplan.models import Plan
-from reporting.excel import build_workbook
+from reporting.exchange.export import build_workbook
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.excel_import import PREVIEW_ROWS, ImportFailed, import_plan, load
+from reporting.exchange.importer import PREVIEW_ROWS, ImportFailed, import_plan, load
 
 
 class Command(BaseCommand):

@@ -27,7 +27,7 @@ django.setup()
 
 from openpyxl import Workbook  # noqa: E402
 
-from reporting import excel  # noqa: E402
+from reporting.exchange import export as excel  # noqa: E402
 
 PLAN = {
     "slug": "testplan", "title": "Testplan", "organization": "testkommune", "period_start": 2024,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import excel_views
+from . import views as excel_views
 
 urlpatterns = [
     path("plans/<slug:slug>/export/", excel_views.plan_export, name="plan_export"),

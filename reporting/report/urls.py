@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views
+from . import views as report_views
 
 urlpatterns = [
     path("plans/<slug:slug>/reports/<int:year>/", report_views.report_preview, name="report_preview"),

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
-from .dashboard import Filters, build_dashboard
-from .dashboard_forms import DashboardFilterForm
+from .figures import Filters, build_dashboard
+from .forms import DashboardFilterForm
 
 
 @login_required
@@ -28,5 +28,5 @@ def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"plan": plan, "form": form, "board": board}
     # A history-restore request (back button after hx-push-url) needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
-    template = "reporting/dashboard.html#body" if partial else "reporting/dashboard.html"
+    template = "reporting/dashboard/dashboard.html#body" if partial else "reporting/dashboard/dashboard.html"
     return render(request, template, context)

@@ -1,7 +1,7 @@
 """HTML → PDF with WeasyPrint, locked down, optionally in a capped child process.
 
 This module imports nothing from Django so that the child process
-(`python -m reporting.pdf`) starts fast and holds no database connection: the
+(`python -m reporting.report.pdf`) starts fast and holds no database connection: the
 parent renders the HTML from the templates, the child only lays it out. The
 child gets hard limits on address space and CPU time (and the parent a
 wall-clock timeout), so one huge or hostile plan can never take a worker down.
@@ -85,10 +85,10 @@ def html_to_pdf_capped(html, stylesheets, static_roots, base_url, *, timeout: fl
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_SECRET")}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "reporting.pdf"],
+            [sys.executable, "-m", "reporting.report.pdf"],
             input=payload, capture_output=True, timeout=timeout,
             preexec_fn=_limit_child(memory_mb * 1024 * 1024, cpu),
-            cwd=str(Path(__file__).resolve().parent.parent), env=env,
+            cwd=str(Path(__file__).resolve().parents[2]), env=env,
         )
     except subprocess.TimeoutExpired:
         raise RenderLimitExceeded("timeout") from None

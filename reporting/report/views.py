@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from initiatives.models import StaleEdit
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
-from .models import ReportEdition, ReportRender
-from .report import build_snapshot, content_hash
-from .report_forms import ReportEditionForm
+from ..models import ReportEdition, ReportRender
+from .content import build_snapshot, content_hash
+from .forms import ReportEditionForm
 from .tasks import start_render
 
 
@@ -70,11 +70,11 @@ def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
     }
     if request.htmx:
-        return render(request, "reporting/report_preview.html#pdf_status", context)
-    from .report import report_context
+        return render(request, "reporting/report/preview.html#pdf_status", context)
+    from .content import report_context
 
     context.update(report_context(snapshot))
-    return render(request, "reporting/report_preview.html", context)
+    return render(request, "reporting/report/preview.html", context)
 
 
 @login_required
@@ -146,14 +146,14 @@ def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 def _preview_with_form(request, plan, year, edition, form, status):
     """The preview page again, with the edition form as the editor submitted it."""
-    from .report import report_context
+    from .content import report_context
 
     _edition, snapshot, digest = _current(plan, year)
     context = {"plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": True,
                "preview": True, "form": form, "finals": [],
                "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
                **report_context(snapshot)}
-    return render(request, "reporting/report_preview.html", context, status=status)
+    return render(request, "reporting/report/preview.html", context, status=status)
 
 
 @login_required

@@ -19,7 +19,7 @@ from initiatives.models import (
 )
 from masterplan.models import Direction, Plan
 
-from . import dashboard_charts as charts
+from . import charts
 
 LIST_LIMIT = 20
 RECENT_LIMIT = 12
@@ -36,7 +36,7 @@ HALF_YEAR_PERIODS = {
 def default_since(plan: Plan, today: datetime.date) -> datetime.date:
     """Start of "changes since": the day the plan's last annual follow-up was made
     final, or 1 January of this year when there is none."""
-    from .models import ReportEdition
+    from ..models import ReportEdition
 
     finalised = (ReportEdition.objects.filter(plan=plan, state=ReportEdition.State.FINAL)
                  .order_by("-finalised_at").values_list("finalised_at", flat=True).first())

@@ -2,7 +2,7 @@ from django import forms
 
 from initiatives.forms import VersionField
 
-from .models import ReportEdition
+from ..models import ReportEdition
 
 
 class ReportEditionForm(forms.ModelForm):

@@ -1,7 +1,7 @@
 """Excel in and out: the workbook format, the export and the empty template.
 
 The export *is* the import format (Decidim's users complained when they
-differed): the same sheets and headers are read back by `reporting.excel_import`,
+differed): the same sheets and headers are read back by `reporting.exchange.importer`,
 rows are matched by number, and an export re-imported into an empty plan exports
 to the same cell values.
 

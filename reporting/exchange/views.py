@@ -26,10 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
-from .excel import XLSX_CONTENT_TYPE, ExportFilter, build_template, build_workbook, export_filename
-from .excel_import import MAX_UPLOAD_BYTES, PREVIEW_ROWS, ImportFailed, import_plan, load, too_large_message
+from .export import XLSX_CONTENT_TYPE, ExportFilter, build_template, build_workbook, export_filename
+from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message
+from .importer import PREVIEW_ROWS, import_plan, load
 
-TEMPLATE = "reporting/excel/plan_import.html"
+TEMPLATE = "reporting/exchange/plan_import.html"
 PENDING_MAX_AGE = 60 * 60  # seconds a checked upload waits for its confirmation
 
 

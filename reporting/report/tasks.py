@@ -8,9 +8,9 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from .models import ReportEdition, ReportRender
+from ..models import ReportEdition, ReportRender
 from .pdf import RenderFailed, RenderLimitExceeded
-from .report import limit_message, render_pdf
+from .content import limit_message, render_pdf
 
 
 @task()
