@@ -1,4 +1,11 @@
-"""Template helpers for the report."""
+"""Template helpers for the report.
+
+Every helper here is linear in the length of its text, and no single word can
+cost the PDF renderer more than `MAX_WORD` characters of line breaking: longer
+runs without a space get break opportunities (`<wbr>`) every `MAX_WORD`
+characters, so a 10,000-character "word" lays out like 170 short ones instead of
+making WeasyPrint re-shape the remainder of the word for every line.
+"""
 
 import re
 
@@ -10,15 +17,67 @@ from masterplan.templatetags.portal import plaintext
 
 register = template.Library()
 
-# Words with a hard hyphen or slash ("recovery-orienteret", "Social- og",
-# "støtte/kontaktpersoner"): a line break after
-# the hyphen reads as a soft hyphen to text extractors and screen readers, which
-# then drop it, so such words are kept on one line.
-HYPHENATED = re.compile(r"[\w§./]*\w(?:[-/](?:[\w§./]+| \w+)| -\w+)+")
+# The longest run of characters without a break opportunity that reaches the renderer.
+MAX_WORD = 60
+# A heading, bookmark or table-of-contents line shows at most this many characters of a
+# text; the whole text is printed once in the body (see `report_clip`).
+MAX_LINE = 300
 
-
+# One token of the HTML made by `plaintext`: a tag, or a run of text without spaces.
+# Neither alternative can backtrack into the other, so a scan is linear.
+_TOKEN = re.compile(r"<[^<>]*>|[^\s<>]+")
+# Up to MAX_WORD characters of escaped text, counting an entity (&amp;) as one.
+_CHUNK = re.compile(r"(?:&#?\w{1,8};|[^&]|&){1,%d}" % MAX_WORD)
 def _keep_hyphenated(html: str) -> str:
-    return HYPHENATED.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', html)
+    """Keep words with a hard hyphen or slash on one line; break over-long words.
+
+    A line break after a hard hyphen ("recovery-orienteret", "støtte/kontaktpersoner",
+    "Social- og", "Social -og") reads as a soft hyphen to text extractors and screen
+    readers, which then drop it, so such words (with the word after a suspended
+    hyphen) are set in one `nowrap` span. Words longer than MAX_WORD get `<wbr>`
+    every MAX_WORD characters instead (they could never fit on a line). One pass
+    over the tokens: linear in the length of the text.
+    """
+    out: list[str] = []
+    pending = ""  # a word ending in a hard hyphen, waiting for the word after it
+    position = 0
+    for match in _TOKEN.finditer(html):
+        gap, word = html[position:match.start()], match.group(0)
+        position = match.end()
+        if pending:
+            if gap == " " and word[0] != "<" and len(word) <= MAX_WORD:
+                out.append(f'<span class="nowrap">{pending} {word}</span>')
+                pending = ""
+                continue
+            out.append(f'<span class="nowrap">{pending}</span>' if _has_hyphen(pending) else pending)
+            pending = ""
+        out.append(gap)
+        if word[0] == "<":
+            out.append(word)
+        elif len(word) > MAX_WORD:
+            out.append("<wbr>".join(_CHUNK.findall(word)))
+        elif len(word) > 1 and word[-1] == "-":
+            pending = word
+        elif out and out[-1] == " " and word[0] == "-" and len(out) > 1 and _joinable(out[-2]):
+            out.pop()  # "Social -og": the word before goes into the span too
+            out.append(f'<span class="nowrap">{out.pop()} {word}</span>')
+        elif _has_hyphen(word):
+            out.append(f'<span class="nowrap">{word}</span>')
+        else:
+            out.append(word)
+    if pending:
+        out.append(f'<span class="nowrap">{pending}</span>' if _has_hyphen(pending) else pending)
+    out.append(html[position:])
+    return "".join(out)
+
+
+def _has_hyphen(word: str) -> bool:
+    inner = word[1:-1]
+    return "-" in inner or "/" in inner
+
+
+def _joinable(previous: str) -> bool:
+    return bool(previous) and previous[0] != "<" and "<wbr>" not in previous and len(previous) <= MAX_WORD
 
 
 @register.filter
@@ -29,8 +88,7 @@ def report_text(value, lead="") -> str:
     paragraph, as in the Word reports the committee knows, so it reads (and is
     extracted) as one with its text.
     """
-    # The markup made by plaintext is only <p>, <ul>, <li> and <br> without attributes
-    # and the escaped text has no hyphenated entities, so this touches text only.
+    # The markup made by plaintext is only <p>, <ul>, <li> and <br> without attributes.
     html = _keep_hyphenated(plaintext(value))
     if lead:
         strong = format_html('<strong class="report-lead">{}</strong>', mark_safe(_keep_hyphenated(escape(lead))))
@@ -45,6 +103,21 @@ def report_text(value, lead="") -> str:
 def report_line(value) -> str:
     """One line of escaped text, with hyphenated words kept whole."""
     return mark_safe(_keep_hyphenated(escape(value or "")))
+
+
+@register.filter
+def report_clip(value, limit=MAX_LINE) -> str:
+    """At most `limit` characters of a one-line text, cut at a word and ended with "…".
+
+    For headings, bookmarks, the contents and repeated references (the "also
+    supports" column), so a very long text is laid out once, not once per mention.
+    """
+    text = " ".join(str(value or "").split())
+    limit = int(limit)
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,.;:–-") + "…"
 
 
 @register.filter
