@@ -31,6 +31,8 @@ AUDITED_MODELS = [
 ]
 IGNORED_FIELDS = {"created_at", "updated_at", "version"}
 _extra_ignored: dict[str, set[str]] = {}
+# model_name ("activity") → model class, for reading history back (AuditEntry.model).
+_audited: dict = {}
 
 
 @contextlib.contextmanager
@@ -144,10 +146,16 @@ def register(label: str, ignore_fields=()):
     values do not belong in a history (e.g. a stored PDF)."""
     model = apps.get_model(label)
     _extra_ignored[model._meta.label] = set(ignore_fields)
+    _audited[model._meta.model_name] = model
     uid = f"audit-{label}"
     pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
     post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
     post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def audited_model(model_name: str):
+    """The audited model whose history entries carry `model_name`, or None."""
+    return _audited.get(model_name)
 
 
 def connect():

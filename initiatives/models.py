@@ -9,8 +9,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from masterplan.models import (
@@ -21,6 +24,8 @@ from masterplan.models import (
     plain_text_list_default,
     validate_text_list,
 )
+
+from . import audit
 
 
 class Status(models.TextChoices):
@@ -64,12 +69,26 @@ class Period(models.TextChoices):
     M12 = "m12", _("December")
 
 
+# Statuses that need a manager's or the committee's attention (dashboard and report).
+ATTENTION_STATUSES = (Status.DELAYED, Status.AT_RISK)
+# Finished initiatives need no more status updates, so they are never stale.
+STALE_EXEMPT = (Status.DONE,)
+
+
 class StaleEdit(Exception):
     """Someone saved the object after the editor loaded it; `current` is what they saved."""
 
     def __init__(self, current):
         super().__init__(f"{current!r} changed since it was loaded")
         self.current = current
+
+    def rebound(self, make_form, data):
+        """The editor's form again, with their input, at the version the other person saved."""
+        data = data.copy()
+        data["version"] = self.current.version
+        form = make_form(data, instance=self.current)
+        form.is_valid()
+        return form
 
 
 class Versioned(models.Model):
@@ -94,6 +113,35 @@ class Versioned(models.Model):
         self.version += 1
         self.save()
 
+    @classmethod
+    def apply(cls, form):
+        """Save a valid ModelForm of this model as the next version: the one stale-edit rule.
+
+        The row is locked and compared with the version the form was loaded at
+        (`form.cleaned_data["version"]`); StaleEdit if someone saved it since. A form
+        for a row nobody has saved yet is its first save; if another first save of the
+        same row won the race (a unique constraint says so), StaleEdit with theirs.
+        """
+        instance = form.instance
+        try:
+            with transaction.atomic():
+                if instance._state.adding:
+                    return form.save()
+                current = cls.lock(instance.pk, form.cleaned_data.get("version") or 0)
+                for field in form._meta.fields:
+                    setattr(current, field, form.cleaned_data[field])
+                current.save_next_version()
+                return current
+        except IntegrityError:
+            winner = instance.first_save_winner() if instance._state.adding else None
+            if winner is None:
+                raise
+            raise StaleEdit(winner) from None
+
+    def first_save_winner(self):
+        """The row that another first save of this object wrote (see `apply`), if any."""
+        return None
+
 
 class InitiativeQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -102,6 +150,24 @@ class InitiativeQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         return self.filter(plan__in=Plan.objects.editable_by(user))
+
+    def needs_attention(self):
+        """Delayed or at risk: what the dashboard lists and the report's summary names."""
+        return self.filter(status__in=ATTENTION_STATUSES)
+
+    def with_last_update(self):
+        """Annotated with `last_update`: the newest status update's time, else the creation time."""
+        newest = StatusUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-created_at", "-id")
+        return self.annotate(last_update=Coalesce(Subquery(newest.values("created_at")[:1]), F("created_at")))
+
+    @staticmethod
+    def stale_condition(cutoff) -> Q:
+        """On `with_last_update()`: no status update since `cutoff`, and not finished."""
+        return Q(last_update__lt=cutoff) & ~Q(status__in=STALE_EXEMPT)
+
+    def stale(self, cutoff):
+        """Initiatives nobody has updated since `cutoff` (now less the plan's stale_after_days)."""
+        return self.with_last_update().filter(self.stale_condition(cutoff))
 
     def search(self, text: str):
         """Free-text search: every word as a substring; on PostgreSQL also full-text
@@ -200,6 +266,10 @@ class Initiative(Versioned, NumberedInPlan):
 
     def siblings(self):
         return Initiative.objects.filter(plan_id=self.plan_id)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in ATTENTION_STATUSES
 
     def clean(self):
         if self.direction_id:
@@ -400,22 +470,16 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.user_name} {self.get_action_display()} {self.object_repr}"
 
-    MODEL_NAMES = {
-        "plan": _("Plan"), "direction": _("Retning"), "initiative": _("Initiativ"),
-        "crosslink": _("Understøttet retning"), "activity": _("Aktivitet"),
-        "statusupdate": _("Statusopdatering"), "budgetline": _("Budgetlinje"),
-        "reportedition": _("Opfølgning"),
-    }
     HIDDEN_FIELDS = {"plan_id", "initiative_id", "order"}
 
     def model_label(self) -> str:
-        return self.MODEL_NAMES.get(self.model, self.model)
+        """The audited model's own name ("Aktivitet"), for every screen that lists history."""
+        model = audit.audited_model(self.model)
+        return capfirst(model._meta.verbose_name) if model else self.model
 
     def change_rows(self) -> list[dict]:
         """The changes as (field label, old, new) in Danish, with choices shown by name."""
-        from django.apps import apps
-
-        model = next((m for m in apps.get_models() if m._meta.model_name == self.model), None)
+        model = audit.audited_model(self.model)
         fields = {f.attname: f for f in model._meta.concrete_fields} if model else {}
         rows = []
         for attname, (old, new) in self.changes.items():

@@ -155,19 +155,12 @@ def edit_versioned_page(request, obj, make_form, template: str, context: dict, d
         form = make_form(request.POST, instance=obj)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    current = type(obj).lock(obj.pk, form.cleaned_data["version"] or 0)
-                    for field in form._meta.fields:
-                        setattr(current, field, form.cleaned_data[field])
-                    current.save_next_version()
+                type(obj).apply(form)
                 messages.success(request, done_message)
                 return redirect(done_url)
             except StaleEdit as stale:
                 conflict = conflict_context(stale.current, form.cleaned_data, form._meta.fields)
-                data = request.POST.copy()
-                data["version"] = stale.current.version
-                form = make_form(data, instance=stale.current)
-                form.is_valid()
+                form = stale.rebound(make_form, request.POST)
     else:
         form = make_form(instance=obj, initial={"version": obj.version})
     status = 409 if conflict else (422 if form.errors else 200)

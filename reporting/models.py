@@ -4,11 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Versioned
+from initiatives.models import StaleEdit, Versioned
 from masterplan.models import YEAR_VALIDATORS, Plan
 
 
@@ -74,22 +74,37 @@ class ReportEdition(Versioned):
         return cls(plan=plan, year=year, title=_default_title(plan, year), intro=plan.intro,
                    committee=plan.adopted_by)
 
+    def first_save_winner(self):
+        """The draft another editor's first save of this year wrote (see Versioned.apply)."""
+        return type(self).objects.filter(plan_id=self.plan_id, year=self.year, state=self.State.DRAFT).first()
+
     def save(self, *args, **kwargs):
         if self.pk and type(self).objects.filter(pk=self.pk, state=self.State.FINAL).exists():
             raise ValidationError(_("En endelig opfølgning kan ikke ændres. Opret en ny udgave i stedet."))
         super().save(*args, **kwargs)
 
     def finalise(self, snapshot: dict, content_hash: str, user=None):
-        """Freeze `snapshot` (made by reporting.report.content.build_snapshot) on this draft."""
-        if self.is_final:
-            raise ValidationError(_("Opfølgningen er allerede endelig."))
-        self.snapshot = snapshot
-        self.content_hash = content_hash
-        self.state = self.State.FINAL
-        self.finalised_at = timezone.now()
-        self.finalised_by = user if user is not None and user.is_authenticated else None
-        self.version += 1  # a form opened before this is now stale, not a write to a final edition
-        super().save()
+        """Freeze `snapshot` (made by reporting.report.content.build_snapshot from this draft).
+
+        The row is locked and checked inside the lock, so of two finalisations at once
+        exactly one writes: the other gets ValidationError (already final) or StaleEdit
+        (the draft was saved since `snapshot` was made from it).
+        """
+        with transaction.atomic():
+            current = type(self)._default_manager.select_for_update().get(pk=self.pk)
+            if current.is_final:
+                raise ValidationError(_("Opfølgningen er allerede endelig."))
+            if current.version != self.version:
+                raise StaleEdit(current)
+            current.snapshot = snapshot
+            current.content_hash = content_hash
+            current.state = self.State.FINAL
+            current.finalised_at = timezone.now()
+            current.finalised_by = user if user is not None and user.is_authenticated else None
+            current.version += 1  # a form opened before this is now stale, not a write to a final edition
+            current.save()
+        for name in ("snapshot", "content_hash", "state", "finalised_at", "finalised_by", "version"):
+            setattr(self, name, getattr(current, name))
 
     def new_draft(self):
         """A new draft that supersedes this final edition, with its texts."""

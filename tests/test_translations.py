@@ -5,11 +5,12 @@ re-extracts the strings from a copy of the project and fails on any that are new
 """
 
 import gettext
-import re
+import importlib.util
 import shutil
 import time
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -17,85 +18,22 @@ from django.test import override_settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 LOCALE_DIR = BASE_DIR / "locale"
-PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0\- +]*(?:\d+|\*)?(?:\.\d+)?([diouxXeEfFgGcrsa%])")
 
 
-# --- a tiny .po reader (stdlib only) ----------------------------------------------------
+# --- the catalogues, read with polib and checked by locale/po_tool.py -------------------
 
-def _unquote(s):
-    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s.strip()[1:-1])
-
-
-def read_po(path):
-    """Entries as dicts: msgid, msgid_plural (or None), msgstr (list), flags. Skips the
-    header and obsolete (#~) entries."""
-    entries, cur, field = [], None, None
-
-    def flush():
-        if cur is not None and "msgid" in cur:
-            entries.append(cur)
-
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith("#~"):
-            continue
-        if line.startswith("#,"):
-            if cur is not None and "msgstr" in cur:
-                flush()
-                cur = None
-            cur = cur or {"flags": set(), "msgstr": {}}
-            cur["flags"] |= {f.strip() for f in line[2:].split(",")}
-        elif line.startswith("#") or not line.strip():
-            continue
-        elif line.startswith('"'):
-            key, idx = field
-            if idx is None:
-                cur[key] += _unquote(line)
-            else:
-                cur["msgstr"][idx] += _unquote(line)
-        else:
-            keyword, _, rest = line.partition(" ")
-            if keyword in ("msgid", "msgctxt") and cur is not None and cur["msgstr"]:
-                flush()
-                cur = None
-            cur = cur or {"flags": set(), "msgstr": {}}
-            m = re.fullmatch(r"msgstr(?:\[(\d+)\])?", keyword)
-            if m:
-                field = ("msgstr", int(m.group(1) or 0))
-                cur["msgstr"][field[1]] = _unquote(rest)
-            else:
-                field = (keyword, None)
-                cur[keyword] = _unquote(rest)
-    flush()
-    out = []
-    for e in entries:
-        e.setdefault("msgid_plural", None)
-        e["msgstr"] = [e["msgstr"][k] for k in sorted(e["msgstr"])]
-        if e["msgid"]:  # skip the header
-            out.append(e)
-    return out
+def _po_tool():
+    spec = importlib.util.spec_from_file_location("po_tool", LOCALE_DIR / "po_tool.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def placeholders(s):
-    return {m.group(0) if not m.group(1) else f"%({m.group(1)}){m.group(2)}" for m in PLACEHOLDER.finditer(s)}
+po_tool = _po_tool()
 
 
-def catalogue_problems(entries):
-    problems = []
-    for e in entries:
-        where = repr(e["msgid"][:60])
-        if "fuzzy" in e["flags"]:
-            problems.append(f"{where} is fuzzy")
-        sources = [e["msgid"]] if e["msgid_plural"] is None else [e["msgid"]] + [e["msgid_plural"]] * (len(e["msgstr"]) - 1)
-        for i, (source, target) in enumerate(zip(sources, e["msgstr"])):
-            if not target.strip():
-                problems.append(f"{where} has no English translation")
-            elif e["msgid_plural"] is not None and i == 0 and not placeholders(e["msgid"]) <= placeholders(e["msgid_plural"]):
-                # msgfmt checks msgstr[0] against msgid_plural: only its placeholders may be used.
-                if not placeholders(target) <= placeholders(e["msgid_plural"]):
-                    problems.append(f"{where}: msgstr[0] uses placeholders msgid_plural lacks")
-            elif placeholders(source) != placeholders(target):
-                problems.append(f"{where}: placeholders {sorted(placeholders(source))} != {sorted(placeholders(target))}")
-    return problems
+def catalogue(language, locale_dir=LOCALE_DIR):
+    return polib.pofile(str(locale_dir / language / "LC_MESSAGES" / "django.po"))
 
 
 # --- behaviour through HTTP -----------------------------------------------------------------
@@ -147,39 +85,29 @@ def test_plural_forms_in_both_languages(client, reader, plan, org, language, one
 # --- the catalogues -----------------------------------------------------------------------
 
 def test_english_catalogue_is_complete_and_keeps_placeholders():
-    entries = read_po(LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po")
-    assert len(entries) > 400
-    assert catalogue_problems(entries) == []
+    po = catalogue("en")
+    assert len(po) > 400
+    assert po_tool.catalogue_problems(po, "en") == []
 
 
 def test_danish_catalogue_fills_plurals_only():
-    for e in read_po(LOCALE_DIR / "da" / "LC_MESSAGES" / "django.po"):
-        assert "fuzzy" not in e["flags"], e["msgid"]
-        if e["msgid_plural"] is None:
-            assert e["msgstr"] == [""], e["msgid"]  # Danish is the source: the msgid is the text
-        elif placeholders(e["msgid"]) <= placeholders(e["msgid_plural"]):
-            assert e["msgstr"] == [e["msgid"], e["msgid_plural"]], e["msgid"]
-        else:  # msgfmt would reject the copy; gettext falls back to msgid/msgid_plural
-            assert e["msgstr"] == ["", ""], e["msgid"]
+    assert po_tool.catalogue_problems(catalogue("da"), "da") == []
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_compiled_catalogues_match_the_po_files(language):
     """The committed .mo must hold exactly what the .po says (run compilemessages)."""
-    po = read_po(LOCALE_DIR / language / "LC_MESSAGES" / "django.po")
     with open(LOCALE_DIR / language / "LC_MESSAGES" / "django.mo", "rb") as fh:
         mo = gettext.GNUTranslations(fh)
     stale = []
-    for e in po:
-        if e["msgid_plural"] is None:
-            want = e["msgstr"][0] or e["msgid"]
-            if mo.gettext(e["msgid"]) != want:
-                stale.append(e["msgid"])
-        else:
-            for n, form in ((1, 0), (2, 1)):
-                want = e["msgstr"][form] or (e["msgid"] if n == 1 else e["msgid_plural"])
-                if mo.ngettext(e["msgid"], e["msgid_plural"], n) != want:
-                    stale.append(e["msgid"])
+    for e in po_tool.live(catalogue(language)):
+        if not e.msgid_plural:
+            if mo.gettext(e.msgid) != (e.msgstr or e.msgid):
+                stale.append(e.msgid)
+            continue
+        for n, form, fallback in ((1, 0, e.msgid), (2, 1, e.msgid_plural)):
+            if mo.ngettext(e.msgid, e.msgid_plural, n) != (e.msgstr_plural[form] or fallback):
+                stale.append(e.msgid)
     assert stale == [], "django.mo is out of date; run manage.py compilemessages"
     assert mo.info().get("language") == language
 
@@ -213,8 +141,7 @@ def test_every_translatable_string_in_the_code_is_in_the_english_catalogue(tmp_p
         call_command("makemessages", locale=["en"], extensions=EXTENSIONS, ignore_patterns=IGNORE,
                      no_location=True, no_obsolete=True, verbosity=0)
 
-    regenerated = read_po(project / "locale" / "en" / "LC_MESSAGES" / "django.po")
-    problems = catalogue_problems(regenerated)
+    problems = po_tool.catalogue_problems(catalogue("en", project / "locale"), "en")
     assert problems == [], (
         "Strings in the code are missing from (or changed in) locale/en; "
         "follow locale/README.md:\n" + "\n".join(problems)

@@ -8,14 +8,13 @@ sliced to `LIST_LIMIT` rows (their totals come from the grouped counts).
 import datetime
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import (
-    Activity, AuditEntry, BudgetLine, CrossLink, Initiative, Period, Phase, Status, StatusUpdate,
+    ATTENTION_STATUSES, Activity, AuditEntry, BudgetLine, CrossLink, Initiative, InitiativeQuerySet, Period, Phase,
+    Status, StatusUpdate,
 )
 from masterplan.models import Direction, Plan
 
@@ -23,10 +22,7 @@ from . import charts
 
 LIST_LIMIT = 20
 RECENT_LIMIT = 12
-# Finished initiatives need no more status updates, so they are never "stale".
-STALE_EXEMPT = {Status.DONE}
 IN_PROGRESS = [Status.ON_TRACK, Status.AT_RISK, Status.DELAYED]
-NEEDS_ACTION = [Status.DELAYED, Status.AT_RISK]
 HALF_YEAR_PERIODS = {
     1: [Period.YEAR, Period.H1, Period.Q1, Period.Q2, *[f"m{m:02d}" for m in range(1, 7)]],
     2: [Period.YEAR, Period.H2, Period.Q3, Period.Q4, *[f"m{m:02d}" for m in range(7, 13)]],
@@ -95,12 +91,6 @@ class Dashboard:
         return round(100 * self.activities_year_done / self.activities_year) if self.activities_year else None
 
 
-def last_update_subquery():
-    return Subquery(
-        StatusUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-created_at", "-id").values("created_at")[:1]
-    )
-
-
 def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetime.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -115,8 +105,8 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
         initiatives = initiatives.filter(direction=filters.direction)
     if filters.responsible:
         initiatives = initiatives.filter(responsible=filters.responsible)
-    with_last = initiatives.annotate(last_update=Coalesce(last_update_subquery(), F("created_at")))
-    is_stale = Q(last_update__lt=cutoff) & ~Q(status__in=STALE_EXEMPT)
+    with_last = initiatives.with_last_update()
+    is_stale = InitiativeQuerySet.stale_condition(cutoff)
 
     # 1. Counts by direction × status × phase, with how many are stale: one grouped query.
     rows = list(with_last.order_by().values("direction_id", "status", "phase").annotate(
@@ -125,9 +115,9 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
 
     # 2. Lists that lead to action.
     list_fields = ("id", "number", "title", "status", "phase", "responsible", "direction_id", "created_at")
-    board.at_risk = list(with_last.filter(status__in=NEEDS_ACTION).only(*list_fields)
+    board.at_risk = list(initiatives.needs_attention().only(*list_fields)
                          .order_by("-status", "direction__number", "order", "id")[:LIST_LIMIT])
-    board.stale = list(with_last.filter(is_stale).only(*list_fields)
+    board.stale = list(initiatives.stale(cutoff).only(*list_fields)
                        .order_by("last_update", "id")[:LIST_LIMIT])
 
     board.half = 1 if today.month <= 6 else 2
@@ -187,7 +177,7 @@ def figures(board: Dashboard, directions: list, rows: list) -> None:
     board.by_phase = [{"value": v, "label": Phase(v).label, "count": phases[v], "percent": percent(phases[v], board.total)}
                       for v in Phase.values]
     board.in_progress = sum(statuses[s] for s in IN_PROGRESS)
-    board.action_count = sum(statuses[s] for s in NEEDS_ACTION)
+    board.action_count = sum(statuses[s] for s in ATTENTION_STATUSES)
     board.on_track_share = statuses[Status.ON_TRACK] / board.in_progress if board.in_progress else None
     board.directions = []
     for entry in per_direction.values():
@@ -202,19 +192,12 @@ def percent(part: int, whole: int):
     return round(100 * part / whole) if whole else 0
 
 
-MODEL_LABELS = {
-    label.split(".")[1].lower(): apps.get_model(label)._meta.verbose_name
-    for label in ["masterplan.Plan", "masterplan.Direction", "initiatives.Initiative", "initiatives.CrossLink",
-                  "initiatives.Activity", "initiatives.StatusUpdate", "initiatives.BudgetLine"]
-}
-
-
 def recent_entry(entry: AuditEntry) -> dict:
     return {
         "timestamp": entry.timestamp,
         "user_name": entry.user_name,
         "action": entry.get_action_display(),
-        "model": MODEL_LABELS.get(entry.model, entry.model),
+        "model": entry.model_label(),
         "object_repr": entry.object_repr,
         "url": reverse("initiative_detail", args=[entry.initiative_pk]) if entry.initiative_pk else "",
     }

@@ -27,8 +27,6 @@ from . import pdf as pdf_module
 # cache key, so cached draft PDFs of the old layout are not served again.
 LAYOUT_VERSION = 1
 
-# Statuses listed on the summary page as needing the committee's attention.
-ATTENTION_STATUSES = (Status.DELAYED, Status.AT_RISK)
 PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
@@ -135,6 +133,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "deadline": initiative.deadline,
                 "status": initiative.status,
                 "status_label": str(status_labels.get(initiative.status, "")),
+                "attention": initiative.needs_attention,
                 "years": [{"year": y, "groups": _activity_groups(per_year[y])} for y in years],
                 "cross_links": [{"number": d.number, "statement": d.statement} for d in linked],
             })
@@ -183,7 +182,7 @@ def _summary(directions: list[dict], status_labels: dict) -> dict:
     attention = [
         {"number": i["number"], "title": i["title"], "status": i["status"], "status_label": i["status_label"],
          "direction": d["label"], "responsible": i["responsible"]}
-        for d in directions for i in d["initiatives"] if i["status"] in ATTENTION_STATUSES
+        for d in directions for i in d["initiatives"] if i["attention"]
     ]
     return {"total": sum(totals.values()), "statuses": statuses, "directions": per_direction, "attention": attention}
 

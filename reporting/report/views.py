@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,22 +60,28 @@ def _pdf_response(pdf: bytes, plan, year, final: bool) -> HttpResponse:
 def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, slug)
     _check_year(plan, year)
-    edition, snapshot, digest = _current(plan, year)
-    render_job = ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first()
-    can_edit = plan.is_editable_by(request.user)
-    context = {
-        "plan": plan, "year": year, "edition": edition, "report": snapshot, "render": render_job,
-        "can_edit": can_edit, "preview": True,
-        "form": (ReportEditionForm(instance=edition, initial={"version": edition.version})
-                 if can_edit and not edition.is_final else None),
-        "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
-    }
-    if request.htmx:
-        return render(request, "reporting/report/preview.html#pdf_status", context)
+    return _preview_page(request, plan, year)
+
+
+def _preview_page(request, plan, year, *, status: int = 200, edition=None, form=None) -> HttpResponse:
+    """The preview page; after a refused save, with `form` as the editor submitted it."""
     from .content import report_context
 
+    shown, snapshot, digest = _current(plan, year)
+    edition = edition or shown
+    can_edit = plan.is_editable_by(request.user)
+    if form is None and can_edit and not edition.is_final:
+        form = ReportEditionForm(instance=edition, initial={"version": edition.version})
+    context = {
+        "plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": can_edit,
+        "preview": True, "form": form,
+        "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
+        "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
+    }
+    if request.htmx and status == 200:
+        return render(request, "reporting/report/preview.html#pdf_status", context)
     context.update(report_context(snapshot))
-    return render(request, "reporting/report/preview.html", context)
+    return render(request, "reporting/report/preview.html", context, status=status)
 
 
 @login_required
@@ -120,58 +127,50 @@ def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
         return redirect(_preview_url(plan, year))
     form = ReportEditionForm(request.POST, instance=edition)
     if not form.is_valid():
-        return _preview_with_form(request, plan, year, edition, form, status=400)
-    if edition.pk is None:
-        form.save()
-    else:
-        try:
-            with transaction.atomic():
-                current = ReportEdition.lock(edition.pk, form.cleaned_data["version"] or 0)
-                for field in form._meta.fields:
-                    setattr(current, field, form.cleaned_data[field])
-                current.save_next_version()
-        except StaleEdit as stale:
-            # Keep this editor's input, at the version the other editor saved.
-            data = request.POST.copy()
-            data["version"] = stale.current.version
-            form = ReportEditionForm(data, instance=stale.current)
-            form.is_valid()
-            messages.error(request, _(
-                "Din ændring er ikke gemt, fordi en anden har gemt opfølgningen, efter du åbnede den. "
-                "Formularen viser stadig dine ændringer; gem igen for at bruge dem."))
-            return _preview_with_form(request, plan, year, stale.current, form, status=409)
+        return _preview_page(request, plan, year, status=400, edition=edition, form=form)
+    try:
+        ReportEdition.apply(form)
+    except StaleEdit as stale:
+        # Keep this editor's input, at the version the other editor saved (also when
+        # both made the year's first save at once).
+        form = stale.rebound(ReportEditionForm, request.POST)
+        messages.error(request, _(
+            "Din ændring er ikke gemt, fordi en anden har gemt opfølgningen, efter du åbnede den. "
+            "Formularen viser stadig dine ændringer; gem igen for at bruge dem."))
+        return _preview_page(request, plan, year, status=409, edition=stale.current, form=form)
     messages.success(request, _("Opfølgningen er gemt."))
     return redirect(_preview_url(plan, year))
-
-
-def _preview_with_form(request, plan, year, edition, form, status):
-    """The preview page again, with the edition form as the editor submitted it."""
-    from .content import report_context
-
-    _edition, snapshot, digest = _current(plan, year)
-    context = {"plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": True,
-               "preview": True, "form": form, "finals": [],
-               "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
-               **report_context(snapshot)}
-    return render(request, "reporting/report/preview.html", context, status=status)
 
 
 @login_required
 @require_POST
 def edition_finalise(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """Freeze what the report shows now; its PDF is rendered in the background and kept."""
+    """Freeze what the report shows now; its PDF is rendered in the background and kept.
+
+    Of two finalisations at once, one wins and the other is refused (409): the row is
+    locked and its state checked inside the lock (ReportEdition.finalise).
+    """
     plan = get_plan_for_editor(request.user, slug)
     _check_year(plan, year)
     edition = _editions(plan, year).first()
     if edition is None:
         edition = ReportEdition.unsaved_default(plan, year)
-        edition.save()
-    if edition.is_final:
-        messages.error(request, _("Opfølgningen er allerede endelig."))
-        return redirect(_preview_url(plan, year))
+        try:
+            with transaction.atomic():
+                edition.save()
+        except IntegrityError:  # another editor's first save of the year came first
+            edition = edition.first_save_winner() or _editions(plan, year).first()
     snapshot = build_snapshot(plan, edition, final=True)
     digest = content_hash(snapshot)
-    edition.finalise(snapshot, digest, request.user)
+    try:
+        edition.finalise(snapshot, digest, request.user)
+    except ValidationError:
+        messages.error(request, _("Opfølgningen er allerede endelig."))
+        return _preview_page(request, plan, year, status=409)
+    except StaleEdit:
+        messages.error(request, _("Opfølgningen blev ændret, mens du gjorde den endelig. "
+                                  "Se den igennem igen, og gør den derefter endelig."))
+        return _preview_page(request, plan, year, status=409)
     start_render(plan, year, snapshot, digest)
     messages.success(request, _("Opfølgningen er gjort endelig. Den endelige PDF dannes nu og ændres ikke siden."))
     return redirect(_preview_url(plan, year) + "#pdf-status")
