@@ -2,21 +2,14 @@
 object it was loaded at (`version`), so a stale save can be refused."""
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from masterplan.models import Direction
 
-from .models import Activity, Initiative, Phase, Status
+from .models import Activity, Initiative, Phase, Status, StatusUpdate
 
-LONG_TEXT = 10_000
-
-
-def limit_length(field, limit: int):
-    """Text fields of the models have no length limit; the forms give them one."""
-    field.max_length = limit
-    field.validators.append(MaxLengthValidator(limit))
-    field.widget.attrs["maxlength"] = str(limit)
+# Text lengths come from the models (masterplan.models.LongTextField), so forms, model
+# validation and the Excel import and export share one limit per field.
 
 
 class DKFDSMixin:
@@ -48,7 +41,8 @@ class StatusForm(DKFDSMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     phase = forms.ChoiceField(label=_("Fase"), choices=Phase.choices, required=False)
     note = forms.CharField(
-        label=_("Bemærkning"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Bemærkning"), required=False, max_length=StatusUpdate._meta.get_field("note").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kort om hvorfor – vises i historikken og for lederne."),
     )
     # Every form on the initiative page that carries the initiative's version has this
@@ -73,11 +67,6 @@ class InitiativeForm(DKFDSMixin, forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ["description", "goal", "purpose"]:
-            limit_length(self.fields[name], LONG_TEXT)
-
 
 class NewInitiativeForm(DKFDSMixin, forms.ModelForm):
     class Meta:
@@ -91,7 +80,6 @@ class NewInitiativeForm(DKFDSMixin, forms.ModelForm):
         self.fields["direction"].queryset = Direction.objects.filter(plan=plan)
         self.fields["direction"].label = plan.direction_label
         self.fields["direction"].label_from_instance = lambda d: f"{d.number}: {d.title or d.statement[:90]}"
-        limit_length(self.fields["description"], LONG_TEXT)
 
 
 class NewDirectionForm(DKFDSMixin, forms.ModelForm):
@@ -119,7 +107,6 @@ class ActivityForm(DKFDSMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.initiative = initiative
         self.fields["year"].choices = [(year, str(year)) for year in initiative.plan.years]
-        limit_length(self.fields["text"], 4000)
 
 
 class CrossLinkForm(DKFDSMixin, forms.Form):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from masterplan.models import (
     YEAR_VALIDATORS,
     Direction,
+    LongTextField,
     NumberedInPlan,
     Plan,
     plain_text_list_default,
@@ -212,10 +213,10 @@ class Initiative(Versioned, NumberedInPlan):
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INITIATIVE)
     title = models.CharField(_("titel"), max_length=300)
-    description = models.TextField(_("beskrivelse"), blank=True)
-    goal = models.TextField(_("mål"), blank=True)
-    purpose = models.TextField(_("formål"), blank=True)
-    follow_up = models.TextField(_("implementering og opfølgning"), blank=True)
+    description = LongTextField(_("beskrivelse"), blank=True)
+    goal = LongTextField(_("mål"), blank=True)
+    purpose = LongTextField(_("formål"), blank=True)
+    follow_up = LongTextField(_("implementering og opfølgning"), blank=True)
     deadline = models.CharField(_("tidsplan/frist"), max_length=200, blank=True)
     success_criteria = models.JSONField(
         _("succeskriterier"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
@@ -353,7 +354,7 @@ class Activity(Versioned):
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="activities")
     year = models.PositiveSmallIntegerField(_("år"), validators=YEAR_VALIDATORS)
     period = models.CharField(_("periode"), max_length=4, choices=Period.choices, default=Period.YEAR)
-    text = models.TextField(_("aktivitet"))
+    text = LongTextField(_("aktivitet"), max_length=4000)
     responsible = models.CharField(_("ansvarlig"), max_length=300, blank=True)
     deadline = models.CharField(_("frist"), max_length=200, blank=True)
     done = models.BooleanField(_("udført"), default=False)
@@ -386,7 +387,7 @@ class StatusUpdate(models.Model):
     created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     phase = models.CharField(_("fase"), max_length=20, choices=Phase.choices, blank=True)
-    note = models.TextField(_("bemærkning"), blank=True, max_length=4000)
+    note = LongTextField(_("bemærkning"), blank=True, max_length=4000)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,12 +6,25 @@ every view that shows plan data narrows its queryset through it.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
+
+# The one length limit of a long plain text (and of a list's items together): the same in
+# forms, model validation, Excel import and export, and well below Excel's 32,767 per cell.
+LONG_TEXT = 10_000
+
+
+class LongTextField(models.TextField):
+    """Plain text whose length limit is checked by the model too (a TextField's max_length
+    alone only reaches the form)."""
+
+    def __init__(self, *args, max_length=LONG_TEXT, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(self.max_length))
 
 
 def plain_text_list_default() -> list:
@@ -22,6 +35,10 @@ def validate_text_list(value) -> None:
     """Lists (success criteria, outcomes, …) are stored as JSON lists of strings."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValidationError(_("Skal være en liste af tekster."), code="invalid_list")
+    length = sum(len(item) + 1 for item in value) - 1  # as one text, one item per line
+    if length > LONG_TEXT:
+        raise ValidationError(_("Listen er for lang: højst %(limit)s tegn i alt (den har %(length)s)."),
+                              code="max_length", params={"limit": LONG_TEXT, "length": length})
 
 
 class Organization(models.Model):
@@ -116,8 +133,8 @@ class Plan(models.Model):
     period_end = models.PositiveSmallIntegerField(_("periode til (år)"), validators=YEAR_VALIDATORS)
     adopted_on = models.DateField(_("vedtaget den"), null=True, blank=True)
     adopted_by = models.CharField(_("vedtaget af"), max_length=300, blank=True)
-    intro = models.TextField(_("indledning"), blank=True)
-    vision = models.TextField(_("vision"), blank=True)
+    intro = LongTextField(_("indledning"), blank=True)
+    vision = LongTextField(_("vision"), blank=True)
     direction_label = models.CharField(
         _("betegnelse for retning"), max_length=50, default="Retning",
         help_text=_("Fx Retning, Spor eller Fokusområde."),
@@ -213,10 +230,10 @@ class Direction(NumberedInPlan):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="directions", verbose_name=_("plan"))
     number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
     title = models.CharField(_("kort titel"), max_length=200, blank=True)
-    statement = models.TextField(_("retningens formulering"))
-    goal = models.TextField(_("mål"), blank=True)
-    purpose = models.TextField(_("formål"), blank=True)
-    description = models.TextField(_("beskrivelse"), blank=True)
+    statement = LongTextField(_("retningens formulering"))
+    goal = LongTextField(_("mål"), blank=True)
+    purpose = LongTextField(_("formål"), blank=True)
+    description = LongTextField(_("beskrivelse"), blank=True)
     success_criteria = models.JSONField(
         _("succeskriterier"), default=plain_text_list_default, blank=True, validators=[validate_text_list]
     )

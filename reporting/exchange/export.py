@@ -52,7 +52,7 @@ class Column:
     header: str
     kind: str = "text"  # text, code, int, date, datetime, money, list, links, bool, user, or a choice name
     width: int = 30
-    required: bool = False
+    optional: bool = False  # the column may be missing from a file (older exports, the template)
 
 
 def choices() -> dict[str, dict[str, str]]:
@@ -72,30 +72,30 @@ CHOICE_KINDS = {"status", "phase", "period", "initiative_kind", "budget_kind", "
 
 # The plan sheet is a list of fields (Felt | Værdi), one per row.
 PLAN_FIELDS = [
-    Column("slug", "Kort navn", "code", required=True),
-    Column("title", "Titel", required=True),
+    Column("slug", "Kort navn", "code"),
+    Column("title", "Titel"),
     Column("organization", "Kommune (kort navn)", "code"),
-    Column("period_start", "Periode fra (år)", "int", required=True),
-    Column("period_end", "Periode til (år)", "int", required=True),
+    Column("period_start", "Periode fra (år)", "int"),
+    Column("period_end", "Periode til (år)", "int"),
     Column("adopted_on", "Vedtaget den", "date"),
     Column("adopted_by", "Vedtaget af"),
     Column("intro", "Indledning"),
     Column("vision", "Vision"),
-    Column("direction_label", "Betegnelse for retning", required=True),
-    Column("direction_label_plural", "Betegnelse for retninger (flertal)", required=True),
-    Column("initiative_label", "Betegnelse for initiativ", required=True),
-    Column("initiative_label_plural", "Betegnelse for initiativer (flertal)", required=True),
-    Column("stale_after_days", "Opdatering forventes hver (dage)", "int", required=True),
+    Column("direction_label", "Betegnelse for retning"),
+    Column("direction_label_plural", "Betegnelse for retninger (flertal)"),
+    Column("initiative_label", "Betegnelse for initiativ"),
+    Column("initiative_label_plural", "Betegnelse for initiativer (flertal)"),
+    Column("stale_after_days", "Opdatering forventes hver (dage)", "int"),
     Column("published", "Offentliggjort", "bool"),
-    Column("extract", "Udsnit"),
+    Column("extract", "Udsnit", optional=True),
 ]
 PLAN_HEADERS = ("Felt", "Værdi")
 
 SHEETS: dict[str, list[Column]] = {
     SHEET_DIRECTIONS: [
-        Column("number", "Nummer", "int", 10, required=True),
+        Column("number", "Nummer", "int", 10),
         Column("title", "Kort titel", width=30),
-        Column("statement", "Formulering", width=60, required=True),
+        Column("statement", "Formulering", width=60),
         Column("goal", "Mål", width=50),
         Column("purpose", "Formål", width=50),
         Column("description", "Beskrivelse", width=60),
@@ -103,10 +103,10 @@ SHEETS: dict[str, list[Column]] = {
         Column("focus_points", "Fokuspunkter", "list", 50),
     ],
     SHEET_INITIATIVES: [
-        Column("number", "Nummer", "code", 10, required=True),
-        Column("direction", "Retning", "int", 10, required=True),
+        Column("number", "Nummer", "code", 10),
+        Column("direction", "Retning", "int", 10),
         Column("kind", "Type", "initiative_kind", 12),
-        Column("title", "Titel", width=40, required=True),
+        Column("title", "Titel", width=40),
         Column("description", "Beskrivelse", width=60),
         Column("goal", "Mål", width=50),
         Column("purpose", "Formål", width=50),
@@ -126,27 +126,27 @@ SHEETS: dict[str, list[Column]] = {
         Column("cross_links", "Understøtter også retning", "links", 16),
     ],
     SHEET_ACTIVITIES: [
-        Column("initiative", "Initiativ", "code", 10, required=True),
-        Column("year", "År", "int", 8, required=True),
+        Column("initiative", "Initiativ", "code", 10),
+        Column("year", "År", "int", 8),
         Column("period", "Periode", "period", 14),
-        Column("text", "Aktivitet", width=70, required=True),
+        Column("text", "Aktivitet", width=70),
         Column("responsible", "Ansvarlig", width=25),
         Column("deadline", "Frist", width=18),
         Column("done", "Udført", "bool", 9),
     ],
     SHEET_STATUS: [
-        Column("initiative", "Initiativ", "code", 10, required=True),
-        Column("created_at", "Tidspunkt", "datetime", 20, required=True),
-        Column("status", "Status", "status", 20, required=True),
+        Column("initiative", "Initiativ", "code", 10),
+        Column("created_at", "Tidspunkt", "datetime", 20),
+        Column("status", "Status", "status", 20),
         Column("phase", "Fase", "phase", 16),
         Column("note", "Bemærkning", width=60),
         Column("author", "Af", "user", 18),
     ],
     SHEET_BUDGET: [
         Column("initiative", "Initiativ", "code", 10),
-        Column("year", "År", "int", 8, required=True),
-        Column("amount", "Beløb (kr.)", "money", 16, required=True),
-        Column("label", "Tekst", width=50, required=True),
+        Column("year", "År", "int", 8),
+        Column("amount", "Beløb (kr.)", "money", 16),
+        Column("label", "Tekst", width=50),
         Column("kind", "Art", "budget_kind", 14),
     ],
 }

@@ -1,16 +1,26 @@
-"""What is genuinely about files, before any spreadsheet parser sees them.
+"""What is genuinely about files: the bytes, the sheets, the columns.
 
-Size caps, zip structure (member count, unpacked size: zip bombs), macros and the
-shape of an Office Open XML package. `Problem` and `ImportFailed` are how every
-import step reports what it found, with sheet, row and column.
+`check_file` looks at the bytes before any spreadsheet parser does: size caps,
+zip structure (member count, unpacked size: zip bombs), macros and the shape of
+an Office Open XML package. `read_workbook` then reads the cells (openpyxl
+read-only, so memory stays flat; formulas come back as their text and are never
+evaluated) into rows of raw cell values by column key, bounded in rows and
+columns, and finds missing sheets and columns. What a value means is decided by
+the row forms (`reporting.exchange.forms`), not here. `Problem` and
+`ImportFailed` are how every import step reports what it found, with sheet, row
+and column.
 """
 
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import openpyxl
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .export import PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
 
 MAX_UPLOAD_BYTES = getattr(settings, "EXCEL_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -89,3 +99,122 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
 
 def too_large_message() -> str:
     return _("Filen er for stor. Den må højst fylde %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+
+
+# --- the sheets ----------------------------------------------------------------------
+
+MAX_ROWS = 50_000  # per sheet
+MAX_COLUMNS = 60
+MAX_PROBLEMS = 500
+
+
+@dataclass
+class Parsed:
+    """The workbook's cells: the plan sheet's values and every sheet's rows, by column key."""
+
+    plan: dict = field(default_factory=dict)
+    plan_rows: dict = field(default_factory=dict)  # field key → row number on the plan sheet
+    sheets: dict = field(default_factory=dict)  # sheet title → [(row number, {key: cell value})]
+    problems: list = field(default_factory=list)
+    structural: bool = False  # sheets, columns or fields missing: nothing more to check
+
+    def add(self, sheet, row, column, message):
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(sheet, row, column, str(message)))
+
+    @property
+    def is_extract(self) -> bool:
+        return bool(cell_text(self.plan.get("extract")).strip())
+
+
+def cell_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _rows(ws, parsed: Parsed, title: str):
+    """The sheet's non-empty rows as (row number, values), bounded in rows and columns."""
+    ws.reset_dimensions()  # never trust the file's own claim about its size
+    for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+        if number > MAX_ROWS + 1:
+            parsed.add(title, None, "", _("Arket har for mange rækker (højst %(max)s).") % {
+                "max": f"{MAX_ROWS:,}".replace(",", ".")})
+            parsed.structural = True
+            return
+        if any(v not in (None, "") for v in values):
+            yield number, values
+
+
+def read_workbook(fileobj) -> Parsed:
+    """All sheets' cells; problems collected, not raised (except for a file that cannot be read)."""
+    parsed = Parsed()
+    try:
+        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
+    except Exception:  # openpyxl raises many kinds for broken files; all mean the same to the user
+        raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
+    try:
+        names = {name.strip().casefold(): name for name in wb.sheetnames}
+        missing = [title for title in (SHEET_PLAN, *SHEETS) if title.casefold() not in names]
+        for title in missing:
+            parsed.add(title, None, "", _("Arket »%(sheet)s« mangler.") % {"sheet": title})
+        if missing:
+            parsed.structural = True
+            return parsed
+        with translation.override("da"):
+            _read_plan_sheet(wb[names[SHEET_PLAN.casefold()]], parsed)
+            for title, columns in SHEETS.items():
+                _read_sheet(wb[names[title.casefold()]], title, columns, parsed)
+    except ImportFailed:
+        raise
+    except Exception:
+        raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
+    finally:
+        wb.close()
+    return parsed
+
+
+def _read_plan_sheet(ws, parsed: Parsed):
+    by_label = {f.header.casefold(): f for f in PLAN_FIELDS}
+    for number, values in _rows(ws, parsed, SHEET_PLAN):
+        label = cell_text(values[0] if values else None).strip().casefold()
+        if number == 1 and label == PLAN_HEADERS[0].casefold():
+            continue
+        column = by_label.get(label)
+        if column is not None:
+            parsed.plan_rows[column.key] = number
+            parsed.plan[column.key] = values[1] if len(values) > 1 else None
+    for column in PLAN_FIELDS:
+        if column.key not in parsed.plan_rows and not column.optional:
+            parsed.add(SHEET_PLAN, None, PLAN_HEADERS[0], _("Feltet »%(field)s« mangler.") % {"field": column.header})
+            parsed.structural = True
+
+
+def _read_sheet(ws, title, columns, parsed: Parsed):
+    rows = []
+    parsed.sheets[title] = rows
+    positions = None
+    for number, values in _rows(ws, parsed, title):
+        if positions is None:
+            headers = {cell_text(v).strip().casefold(): i for i, v in enumerate(values) if v not in (None, "")}
+            positions = {}
+            for column in columns:
+                if column.header.casefold() in headers:
+                    positions[column.key] = headers[column.header.casefold()]
+                elif not column.optional:
+                    parsed.add(title, number, column.header, _("Kolonnen »%(column)s« mangler.")
+                               % {"column": column.header})
+                    parsed.structural = True
+            if parsed.structural:
+                return
+            continue
+        rows.append((number, {key: values[index] if index < len(values) else None
+                              for key, index in positions.items()}))
+    if positions is None:
+        parsed.structural = True
+        for column in columns:
+            if not column.optional:
+                parsed.add(title, 1, column.header, _("Kolonnen »%(column)s« mangler.") % {"column": column.header})
+
+
+def load(fileobj, name: str = "", size: int | None = None) -> Parsed:
+    check_file(fileobj, name, size)
+    return read_workbook(fileobj)

@@ -1,26 +1,22 @@
-"""Reading a plan workbook back in: check the file, validate every row, then write.
+"""Reading a plan workbook back in: check the file, then validate and write row by row.
 
-Three steps, so that a bad file never changes anything:
+NetBox's bulk-import pattern: `files.load` checks the bytes and reads the cells;
+`import_plan` then runs one model form per row (`reporting.exchange.forms`), so
+the models are the only rule book, and collects every form's errors with sheet,
+row and column. All rows are written in one `transaction.atomic` inside
+`audit_context(user, "import")`, sheet by sheet (a row may refer to rows of an
+earlier sheet), and any problem rolls everything back. With `commit=False` the
+same writes run and are rolled back: the preview and `--dry-run` show exactly
+what a real import would do, and nothing is kept.
 
-1. `check_file` looks at the bytes before any XML parser does: size, that it is
-   a zip at all, member count and uncompressed size (zip bombs), macros.
-2. `read_workbook` reads the cells (openpyxl read-only, so memory stays flat,
-   formulas come back as their text and are never evaluated) and `validate`
-   collects *every* problem as sheet, row, column and a Danish message.
-3. `import_plan` writes in one `transaction.atomic` through the models' own
-   `full_clean()`/`save()` inside `audit_context(user, "import")`, matching
-   directions and initiatives by number. With `commit=False` the same writes
-   run and are rolled back: the preview and `--dry-run` show exactly what a real
-   import would do, and nothing is kept.
+Directions and initiatives are matched by number, activities and budget lines by
+their values within their initiative (`difflib`, so an edited row is updated in
+place), status history by initiative and time; history is never deleted.
 """
 
-import datetime
 import difflib
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
-import openpyxl
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,282 +26,39 @@ from django.utils.translation import gettext as _
 
 from initiatives.audit import audit_context
 from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, StatusUpdate
-from masterplan.models import Direction, Organization, Plan
+from masterplan.models import Direction, Plan
 
-from .files import ImportFailed, Problem, check_file, refuse
-from .export import (
-    CHOICE_KINDS, PLAN_FIELDS, PLAN_HEADERS, SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS,
-    SHEET_INITIATIVES, SHEET_PLAN, SHEET_STATUS, SHEETS, Column, choices, local_naive, unescape_text,
-)
+from .export import PLAN_FIELDS, PLAN_HEADERS, SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, \
+    SHEET_INITIATIVES, SHEET_PLAN, SHEET_STATUS, SHEETS
+from .files import ImportFailed, Parsed, Problem, load  # noqa: F401 (load: the import's first step)
+from .forms import (ActivityForm, BudgetLineForm, DirectionForm, InitiativeForm, PlanForm, StatusUpdateForm,
+                    as_text)
 
-MAX_ROWS = 50_000  # per sheet
-MAX_COLUMNS = 60
-MAX_TEXT = 32_767  # Excel's own limit for one cell
-MAX_PROBLEMS = 500
 PREVIEW_ROWS = 5
-
-
-# --- 2. cells → values ---------------------------------------------------------------
+PLAN_KEYS = [f.key for f in PLAN_FIELDS if f.key not in {"slug", "organization", "extract"}]
 
 
 @dataclass
-class Parsed:
-    plan: dict = field(default_factory=dict)
-    plan_rows: dict = field(default_factory=dict)  # field key → row number on the plan sheet
-    sheets: dict = field(default_factory=dict)  # sheet title → [(row number, {key: value})]
-    problems: list = field(default_factory=list)
-    structural: bool = False  # sheets, columns or fields missing: nothing more to check
-    _where: set = field(default_factory=set)
+class Change:
+    """A changed row and the columns that changed in it: (header, old, new)."""
 
-    def add(self, sheet, row, column, message, once=False):
-        """Record a problem. With `once`, not for a cell that already has one (a value that
-        could not be read is not also reported as missing)."""
-        where = (sheet, row, column)
-        if once and where in self._where:
-            return
-        self._where.add(where)
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(sheet, row, column, str(message)))
+    label: str
+    fields: list = field(default_factory=list)
 
-    @property
-    def is_extract(self) -> bool:
-        return bool(self.plan.get("extract"))
+    def __str__(self):
+        return f"{self.label} ({', '.join(h for h, _old, _new in self.fields)})" if self.fields else self.label
 
 
-class BadValue(ValueError):
-    pass
+class Label:
+    """A row's label, made only when shown: the preview lists a few rows of thousands."""
 
+    __slots__ = ("func", "obj")
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%d-%m-%Y %H:%M") if value.time() != datetime.time() else value.strftime("%d-%m-%Y")
-    if isinstance(value, datetime.date):
-        return value.strftime("%d-%m-%Y")
-    text = unescape_text(str(value))
-    if len(text) > MAX_TEXT:
-        raise BadValue(_("Teksten er for lang (højst %(max)s tegn).") % {"max": f"{MAX_TEXT:,}".replace(",", ".")})
-    return text
+    def __init__(self, func, obj):
+        self.func, self.obj = func, obj
 
-
-DATE_PATTERNS = ["%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d"]
-DATETIME_PATTERNS = ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-
-
-def _parse_money(text: str) -> Decimal:
-    text = text.replace("kr.", "").replace("kr", "").replace(" ", "").replace("\xa0", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
-        text = text.replace(".", "")
-    return Decimal(text)
-
-
-def convert(column: Column, value, labels: dict):
-    """The model value for a cell, or BadValue with a Danish message."""
-    kind = column.kind
-    if isinstance(value, str) and kind not in {"text", "list"}:
-        value = value.strip()
-    empty = value is None or value == ""
-    if kind in {"text", "code", "user"}:
-        text = _text(value)
-        return text.strip() if kind != "text" else text
-    if kind == "list":
-        return [line.strip() for line in _text(value).split("\n") if line.strip()]
-    if kind in CHOICE_KINDS:
-        options = labels[kind]
-        if empty:
-            return {"bool": False, "status": "not_assessed", "phase": "", "period": "year",
-                    "initiative_kind": "initiativ", "budget_kind": "expense"}[kind]
-        if kind == "bool" and isinstance(value, (bool, int)):
-            return bool(value)
-        text = _text(value).casefold()
-        for code, label in options.items():
-            if text in {code.casefold(), label.casefold()}:
-                return {"true": True, "false": False}.get(code, code) if kind == "bool" else code
-        if kind == "phase" and text == _("Ikke angivet").casefold():
-            return ""
-        raise BadValue(_("»%(value)s« er ikke en gyldig værdi. Vælg en af: %(options)s.")
-                       % {"value": _text(value)[:80], "options": ", ".join(options.values())})
-    if empty:
-        return None
-    if kind == "int":
-        if isinstance(value, bool):
-            raise BadValue(_("Skal være et helt tal."))
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and re.fullmatch(r"\d{1,9}", value):
-            return int(value)
-        raise BadValue(_("»%(value)s« er ikke et helt tal.") % {"value": _text(value)[:80]})
-    if kind == "money":
-        try:
-            if isinstance(value, bool) or isinstance(value, (datetime.date, datetime.time)):
-                raise InvalidOperation
-            number = Decimal(str(value)) if isinstance(value, (int, float)) else _parse_money(str(value))
-            if not number.is_finite():
-                raise InvalidOperation
-            return number.quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            raise BadValue(_("»%(value)s« er ikke et beløb. Skriv beløbet som et tal, fx 250000.")
-                           % {"value": _text(value)[:80]}) from None
-    if kind == "date":
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        for pattern in DATE_PATTERNS:
-            try:
-                return datetime.datetime.strptime(str(value), pattern).date()
-            except ValueError:
-                continue
-        raise BadValue(_("»%(value)s« er ikke en dato. Skriv datoen som fx 01-03-2025.")
-                       % {"value": _text(value)[:80]})
-    if kind == "datetime":
-        if isinstance(value, datetime.datetime):
-            moment = value
-        elif isinstance(value, datetime.date):
-            moment = datetime.datetime.combine(value, datetime.time())
-        else:
-            for pattern in DATETIME_PATTERNS + DATE_PATTERNS:
-                try:
-                    moment = datetime.datetime.strptime(str(value), pattern)
-                    break
-                except ValueError:
-                    continue
-            else:
-                raise BadValue(_("»%(value)s« er ikke et tidspunkt. Skriv fx 01-03-2025 12:00.")
-                               % {"value": _text(value)[:80]})
-        moment = moment.replace(microsecond=0)
-        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-    if kind == "links":
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
-            return [int(value)]
-        parts = [p for p in re.split(r"[,;\s]+", _text(value)) if p]
-        if not all(re.fullmatch(r"\d{1,5}", p) for p in parts):
-            raise BadValue(_("Skriv numrene på retningerne adskilt af komma, fx »2, 5«."))
-        return sorted({int(p) for p in parts})
-    raise AssertionError(kind)
-
-
-def _rows(ws, parsed: Parsed, title: str):
-    """The sheet's non-empty rows as (row number, values), bounded in rows and columns."""
-    ws.reset_dimensions()  # never trust the file's own claim about its size
-    count = 0
-    for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-        count += 1
-        if count > MAX_ROWS + 1:
-            parsed.add(title, None, "", _("Arket har for mange rækker (højst %(max)s).") % {
-                "max": f"{MAX_ROWS:,}".replace(",", ".")})
-            parsed.structural = True
-            return
-        if any(v not in (None, "") for v in values):
-            yield number, values
-
-
-def read_workbook(fileobj) -> Parsed:
-    """All sheets' cells as model values; problems collected, not raised (except file-level)."""
-    parsed = Parsed()
-    labels = choices()
-    try:
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
-    except Exception:  # openpyxl raises many kinds for broken files; all mean the same to the user
-        raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
-    try:
-        names = {name.strip().casefold(): name for name in wb.sheetnames}
-        missing = [title for title in (SHEET_PLAN, *SHEETS) if title.casefold() not in names]
-        for title in missing:
-            parsed.add(title, None, "", _("Arket »%(sheet)s« mangler.") % {"sheet": title})
-        if missing:
-            parsed.structural = True
-            return parsed
-        with translation.override("da"):
-            _read_plan_sheet(wb[names[SHEET_PLAN.casefold()]], parsed, labels)
-            for title, columns in SHEETS.items():
-                _read_sheet(wb[names[title.casefold()]], title, columns, parsed, labels)
-    except ImportFailed:
-        raise
-    except Exception:
-        raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
-    finally:
-        wb.close()
-    return parsed
-
-
-def _read_plan_sheet(ws, parsed: Parsed, labels):
-    by_label = {f.header.casefold(): f for f in PLAN_FIELDS}
-    seen = set()
-    for number, values in _rows(ws, parsed, SHEET_PLAN):
-        label = _text(values[0] if values else None).strip().casefold()
-        if number == 1 and label == PLAN_HEADERS[0].casefold():
-            continue
-        column = by_label.get(label)
-        if column is None:
-            continue
-        seen.add(column.key)
-        parsed.plan_rows[column.key] = number
-        try:
-            parsed.plan[column.key] = convert(column, values[1] if len(values) > 1 else None, labels)
-        except BadValue as error:
-            parsed.add(SHEET_PLAN, number, PLAN_HEADERS[1], error)
-    for column in PLAN_FIELDS:
-        if column.key not in seen and column.key != "extract":
-            parsed.add(SHEET_PLAN, None, PLAN_HEADERS[0],
-                       _("Feltet »%(field)s« mangler.") % {"field": column.header})
-            parsed.structural = True
-        elif column.required and parsed.plan.get(column.key) in (None, ""):
-            parsed.add(SHEET_PLAN, parsed.plan_rows.get(column.key), PLAN_HEADERS[1],
-                       _("»%(field)s« skal udfyldes.") % {"field": column.header})
-
-
-def _read_sheet(ws, title, columns, parsed: Parsed, labels):
-    rows = []
-    parsed.sheets[title] = rows
-    positions = None
-    for number, values in _rows(ws, parsed, title):
-        if positions is None:
-            headers = {_text(v).strip().casefold(): i for i, v in enumerate(values) if v not in (None, "")}
-            positions = {}
-            for column in columns:
-                if column.header.casefold() in headers:
-                    positions[column.key] = headers[column.header.casefold()]
-                else:
-                    parsed.add(title, number, column.header, _("Kolonnen »%(column)s« mangler.")
-                               % {"column": column.header})
-            if len(positions) < len(columns):
-                parsed.structural = True
-                return
-            continue
-        row = {}
-        for column in columns:
-            index = positions[column.key]
-            try:
-                row[column.key] = convert(column, values[index] if index < len(values) else None, labels)
-            except BadValue as error:
-                parsed.add(title, number, column.header, error)
-                row[column.key] = None
-                continue
-            if column.required and row[column.key] in (None, "", []):
-                parsed.add(title, number, column.header, _("Skal udfyldes."), once=True)
-        rows.append((number, row))
-    if positions is None:
-        parsed.structural = True
-        for column in columns:
-            parsed.add(title, 1, column.header, _("Kolonnen »%(column)s« mangler.") % {"column": column.header})
-
-
-def load(fileobj, name: str = "", size: int | None = None) -> Parsed:
-    check_file(fileobj, name, size)
-    return read_workbook(fileobj)
-
-
-# --- 3. checks across rows, and the writes -------------------------------------------
+    def __str__(self):
+        return self.func(self.obj)
 
 
 @dataclass
@@ -329,192 +82,9 @@ class Summary:
         return self.created_plan or any(self.sheets.values())
 
     def lines(self) -> list[str]:
-        out = []
-        for title, changes in self.sheets.items():
-            out.append(_("%(sheet)s: %(new)s nye, %(changed)s ændrede, %(removed)s slettede") % {
-                "sheet": title, "new": len(changes.new), "changed": len(changes.changed),
-                "removed": len(changes.removed)})
-        return out
-
-
-def _field_problems(parsed, sheet, row, error: ValidationError, headers: dict, column_for_all=""):
-    for key, messages in error.message_dict.items():
-        column = column_for_all or headers.get(key, "")
-        for message in messages:
-            parsed.add(sheet, row, column, message, once=True)
-
-
-def _headers(title):
-    return {c.key: c.header for c in SHEETS[title]}
-
-
-def _allowed_users(organization):
-    User = get_user_model()
-    users = User.objects.filter(is_active=True)
-    if organization is not None:
-        users = users.filter(Q(memberships__organization=organization) | Q(is_superuser=True))
-    else:
-        users = users.filter(is_superuser=True)
-    return {u.get_username(): u for u in users.distinct()}
-
-
-def resolve_target(parsed: Parsed, plan: Plan | None, slug: str | None):
-    """(plan or None, organization) the file goes into; problems added for a bad target."""
-    if plan is not None:
-        return plan, plan.organization
-    slug = slug or parsed.plan.get("slug") or ""
-    existing = Plan.objects.select_related("organization").filter(slug=slug).first()
-    if existing is not None:
-        return existing, existing.organization
-    org_slug = parsed.plan.get("organization") or ""
-    organization = Organization.objects.filter(slug=org_slug).first()
-    if organization is None:
-        parsed.add(SHEET_PLAN, parsed.plan_rows.get("organization"), PLAN_HEADERS[1],
-                   _("Kommunen »%(org)s« findes ikke. En ny plan skal høre til en kendt kommune.") % {"org": org_slug})
-    try:
-        Plan._meta.get_field("slug").run_validators(slug)
-        Plan._meta.get_field("slug").clean(slug, None)
-    except ValidationError as error:
-        for message in error.messages:
-            parsed.add(SHEET_PLAN, parsed.plan_rows.get("slug"), PLAN_HEADERS[1], message)
-    return None, organization
-
-
-def validate(parsed: Parsed, organization) -> dict:
-    """Checks across rows and sheets; returns the users named in the file."""
-    plan_data = {k: v for k, v in parsed.plan.items() if k not in {"slug", "organization", "extract"}}
-    start, end = plan_data.get("period_start"), plan_data.get("period_end")
-    try:
-        Plan(**plan_data).full_clean(exclude={"organization", "slug"}, validate_unique=False,
-                                     validate_constraints=False)
-    except ValidationError as error:
-        for key, messages in error.message_dict.items():
-            for message in messages:
-                parsed.add(SHEET_PLAN, parsed.plan_rows.get(key), PLAN_HEADERS[1], message)
-
-    def year_ok(title, number, year):
-        if year is not None and start and end and not (start <= year <= end):
-            parsed.add(title, number, "År", _("Året skal ligge i planens periode (%(start)s–%(end)s).")
-                       % {"start": start, "end": end})
-
-    directions = {}
-    headers = _headers(SHEET_DIRECTIONS)
-    for number, row in parsed.sheets.get(SHEET_DIRECTIONS, []):
-        if row["number"] in directions:
-            parsed.add(SHEET_DIRECTIONS, number, "Nummer", _("Nummer %(number)s står flere gange (også i række "
-                       "%(row)s).") % {"number": row["number"], "row": directions[row["number"]]})
-        elif row["number"] is not None:
-            directions[row["number"]] = number
-        try:
-            Direction(**row).full_clean(exclude={"plan"}, validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            _field_problems(parsed, SHEET_DIRECTIONS, number, error, headers)
-
-    users = _allowed_users(organization)
-    initiatives = {}
-    headers = _headers(SHEET_INITIATIVES)
-    for number, row in parsed.sheets.get(SHEET_INITIATIVES, []):
-        if row["number"] in initiatives:
-            parsed.add(SHEET_INITIATIVES, number, "Nummer", _("Nummer %(number)s står flere gange (også i række "
-                       "%(row)s).") % {"number": row["number"], "row": initiatives[row["number"]]})
-        elif row["number"]:
-            initiatives[row["number"]] = number
-        if row["direction"] is not None and row["direction"] not in directions:
-            parsed.add(SHEET_INITIATIVES, number, "Retning", _("Retning %(number)s findes ikke i arket "
-                       "»Retninger«.") % {"number": row["direction"]})
-        for link in row["cross_links"] or []:
-            if link not in directions:
-                parsed.add(SHEET_INITIATIVES, number, headers["cross_links"], _("Retning %(number)s findes ikke "
-                           "i arket »Retninger«.") % {"number": link})
-            elif link == row["direction"]:
-                parsed.add(SHEET_INITIATIVES, number, headers["cross_links"],
-                           _("Et initiativ kan ikke også understøtte sin egen retning."))
-        if row["responsible_user"] and row["responsible_user"] not in users:
-            parsed.add(SHEET_INITIATIVES, number, headers["responsible_user"],
-                       _("Brugeren »%(user)s« findes ikke i kommunen.") % {"user": row["responsible_user"][:80]})
-        values = {k: v for k, v in row.items() if k not in {"direction", "responsible_user", "cross_links"}}
-        try:
-            Initiative(**values).full_clean(exclude={"plan", "direction", "responsible_user"},
-                                            validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            _field_problems(parsed, SHEET_INITIATIVES, number, error, headers)
-
-    def initiative_ok(title, number, code):
-        if code and code not in initiatives:
-            parsed.add(title, number, "Initiativ", _("Initiativ %(number)s findes ikke i arket »Initiativer«.")
-                       % {"number": code[:40]})
-
-    headers = _headers(SHEET_ACTIVITIES)
-    for number, row in parsed.sheets.get(SHEET_ACTIVITIES, []):
-        initiative_ok(SHEET_ACTIVITIES, number, row["initiative"])
-        year_ok(SHEET_ACTIVITIES, number, row["year"])
-        try:
-            Activity(**{k: v for k, v in row.items() if k != "initiative"}).full_clean(
-                exclude={"initiative"}, validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            _field_problems(parsed, SHEET_ACTIVITIES, number, error, headers)
-
-    headers = _headers(SHEET_STATUS)
-    seen_updates = {}
-    for number, row in parsed.sheets.get(SHEET_STATUS, []):
-        initiative_ok(SHEET_STATUS, number, row["initiative"])
-        if row["author"] and row["author"] not in users:
-            parsed.add(SHEET_STATUS, number, "Af", _("Brugeren »%(user)s« findes ikke i kommunen.")
-                       % {"user": row["author"][:80]})
-        key = (row["initiative"], row["created_at"])
-        if row["created_at"] and key in seen_updates:
-            parsed.add(SHEET_STATUS, number, "Tidspunkt", _("Samme initiativ og tidspunkt står også i række "
-                       "%(row)s.") % {"row": seen_updates[key]})
-        seen_updates.setdefault(key, number)
-        try:
-            StatusUpdate(**{k: v for k, v in row.items() if k not in {"initiative", "author", "created_at"}}
-                         ).full_clean(exclude={"initiative", "author"}, validate_unique=False,
-                                      validate_constraints=False)
-        except ValidationError as error:
-            _field_problems(parsed, SHEET_STATUS, number, error, headers)
-
-    headers = _headers(SHEET_BUDGET)
-    for number, row in parsed.sheets.get(SHEET_BUDGET, []):
-        initiative_ok(SHEET_BUDGET, number, row["initiative"])
-        year_ok(SHEET_BUDGET, number, row["year"])
-        try:
-            BudgetLine(**{k: v for k, v in row.items() if k != "initiative"}).full_clean(
-                exclude={"plan", "initiative"}, validate_unique=False, validate_constraints=False)
-        except ValidationError as error:
-            _field_problems(parsed, SHEET_BUDGET, number, error, headers)
-    return users
-
-
-PLAN_KEYS = [f.key for f in PLAN_FIELDS if f.key not in {"slug", "organization", "extract"}]
-DIRECTION_KEYS = [c.key for c in SHEETS[SHEET_DIRECTIONS] if c.key != "number"]
-INITIATIVE_KEYS = [c.key for c in SHEETS[SHEET_INITIATIVES]
-                   if c.key not in {"number", "direction", "responsible_user", "cross_links"}]
-
-
-def _assign(obj, values: dict, keys) -> list:
-    """Set the values that differ; returns the keys that changed."""
-    changed = []
-    for key in keys:
-        if getattr(obj, key) != values[key]:
-            setattr(obj, key, values[key])
-            changed.append(key)
-    return changed
-
-
-def _with_fields(label: str, title: str, keys) -> str:
-    """"1.1 Titel (Status, Fase)": a changed row and the columns that changed in it."""
-    headers = {c.key: c.header for c in (PLAN_FIELDS if title == SHEET_PLAN else SHEETS[title])}
-    return f"{label} ({', '.join(headers[k] for k in keys)})" if keys else label
-
-
-# Foreign keys the import sets itself from objects it just fetched or saved: validating
-# them again would cost one query per row (the model's own clean() still checks the plan).
-TRUSTED_KEYS = ["plan", "direction", "initiative", "author", "responsible_user", "organization"]
-
-
-def _save(obj):
-    obj.full_clean(exclude=[name for name in TRUSTED_KEYS if hasattr(obj, f"{name}_id")])
-    obj.save()
+        return [_("%(sheet)s: %(new)s nye, %(changed)s ændrede, %(removed)s slettede") % {
+            "sheet": title, "new": len(c.new), "changed": len(c.changed), "removed": len(c.removed)}
+            for title, c in self.sheets.items()]
 
 
 def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = None, user=None,
@@ -525,232 +95,330 @@ def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = 
     """
     if parsed.structural:
         raise ImportFailed(parsed.problems)
-    target, organization = resolve_target(parsed, plan, slug)
-    users = validate(parsed, organization)
-    if parsed.problems:
-        raise ImportFailed(parsed.problems)
     try:
-        with audit_context(user, "import"), transaction.atomic():
-            summary = _write(parsed, target, organization, slug, users)
+        with audit_context(user, "import"), transaction.atomic(), translation.override("da"):
+            summary = Run(parsed, user).write(plan, slug)
+            if parsed.problems:
+                raise ImportFailed(parsed.problems)  # leaves the atomic block: all rolled back
             if not commit:
                 transaction.set_rollback(True)
-    except ValidationError as error:  # a check the validation pass missed: still all or nothing
+    except ValidationError as error:  # a model check outside the forms: still all or nothing
         raise ImportFailed([Problem(message=m) for m in error.messages]) from None
     return summary
 
 
-def _write(parsed: Parsed, plan, organization, slug, users) -> Summary:
-    sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
-    created_plan = plan is None
-    if created_plan:
-        plan = Plan(organization=organization, slug=slug or parsed.plan["slug"])
-    changed = _assign(plan, parsed.plan, PLAN_KEYS)
-    if created_plan:
-        _save(plan)
-        sheets[SHEET_PLAN].new.append(plan.title)
-    elif changed:
-        _save(plan)
-        sheets[SHEET_PLAN].changed.append(_with_fields(plan.title, SHEET_PLAN, changed))
-    extract = parsed.is_extract
+def _headers(title):
+    return {c.key: c.header for c in (PLAN_FIELDS if title == SHEET_PLAN else SHEETS[title])}
 
-    # Directions, matched by number; order is the row order.
-    existing = {d.number: d for d in plan.directions.all()} if not created_plan else {}
-    directions = {}
-    for order, (_row, data) in enumerate(parsed.sheets[SHEET_DIRECTIONS], start=1):
-        direction = existing.get(data["number"]) or Direction(plan=plan, number=data["number"])
-        changed = _assign(direction, data, DIRECTION_KEYS)
-        reordered = direction.order != order
-        direction.order = order
-        if direction.pk is None:
-            _save(direction)
-            sheets[SHEET_DIRECTIONS].new.append(str(direction))
-        elif changed or reordered:
-            _save(direction)
-            if changed:
-                sheets[SHEET_DIRECTIONS].changed.append(_with_fields(str(direction), SHEET_DIRECTIONS, changed))
-        direction.plan = plan
-        directions[direction.number] = direction
 
-    # Initiatives, matched by number; order is the row order within the direction.
-    existing_initiatives = {i.number: i for i in plan.initiatives.select_related("responsible_user")} \
-        if not created_plan else {}
-    current_links = {}
-    for link in CrossLink.objects.filter(initiative__plan=plan).select_related("direction"):
-        current_links.setdefault(link.initiative_id, {})[link.direction.number] = link
-    initiatives = {}
-    orders = {}
-    for _row, data in parsed.sheets[SHEET_INITIATIVES]:
-        direction = directions[data["direction"]]
-        orders[direction.number] = orders.get(direction.number, 0) + 1
-        initiative = existing_initiatives.get(data["number"]) or Initiative(number=data["number"])
-        is_new = initiative.pk is None
-        changed = _assign(initiative, data, INITIATIVE_KEYS)
-        responsible_user = users.get(data["responsible_user"]) if data["responsible_user"] else None
-        if initiative.responsible_user_id != (responsible_user.pk if responsible_user else None):
-            initiative.responsible_user = responsible_user
-            changed.append("responsible_user")
-        other_direction = not is_new and initiative.direction_id != direction.pk
-        moved = other_direction or initiative.order != orders[direction.number]
-        initiative.direction, initiative.order = direction, orders[direction.number]
-        initiative.plan = plan
-        links = current_links.get(initiative.pk, {}) if not is_new else {}
-        wanted_links = data["cross_links"] or []
-        links_changed = set(links) != set(wanted_links)
-        if not is_new:
-            changed += ["direction"] * other_direction + ["cross_links"] * links_changed
-        if is_new or changed or moved or links_changed:
-            if not is_new and changed:
-                initiative.version += 1
-            _save(initiative)
-            for number, link in links.items():
-                if number not in wanted_links:
-                    link.delete()
-            for number in wanted_links:
-                if number not in links:
-                    _save(CrossLink(initiative=initiative, direction=directions[number]))
-            label = f"{initiative.number} {initiative.title}"
+def _values(obj, keys) -> dict:
+    return {key: getattr(obj, key) for key in keys}
+
+
+def _key(form_class, name, value):
+    """A cell as the form field reads it, or None if it cannot be read (the form says why)."""
+    try:
+        return form_class.base_fields[name].to_python(value)
+    except ValidationError:
+        return None
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    return as_text(value)
+
+
+class Run:
+    """One import: the forms of every row, the problems they found and the changes they made."""
+
+    def __init__(self, parsed: Parsed, user):
+        self.parsed, self.user = parsed, user
+        self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
+
+    def form_problems(self, title, row, form):
+        headers = _headers(title)
+        for name, messages in form.errors.items():
+            where = (self.parsed.plan_rows.get(name), PLAN_HEADERS[1]) if title == SHEET_PLAN \
+                else (row, headers.get(name, ""))
+            for message in messages:
+                self.parsed.add(title, *where, message)
+
+    def change(self, title, label, before: dict, after: dict) -> Change | None:
+        """The Change for the keys whose values differ, or None."""
+        headers = _headers(title)
+        fields = [(headers.get(k, k), _shown(before[k]), _shown(after[k])) for k in after if before[k] != after[k]]
+        return Change(label, fields) if fields else None
+
+    # --- the plan ----------------------------------------------------------------------
+
+    def write(self, plan, slug) -> Summary:
+        plan, created = self.write_plan(plan, slug)
+        if plan.pk is not None:
+            self.organization = plan.organization
+            directions = self.write_directions(plan, created)
+            initiatives = self.write_initiatives(plan, created, directions)
+            self.write_activities(initiatives)
+            self.write_budget(plan, initiatives)
+            self.write_status(initiatives)
+        return Summary(plan=plan, created_plan=created, sheets=self.sheets)
+
+    def write_plan(self, plan, slug):
+        data = dict(self.parsed.plan)
+        fields = list(PLAN_KEYS)
+        if plan is None:
+            slug = slug or as_text(data.get("slug")).strip()
+            plan = Plan.objects.select_related("organization").filter(slug=slug).first()
+        created = plan is None
+        if created:
+            plan, data["slug"], fields = Plan(), slug, [*fields, "slug", "organization"]
+        before = _values(plan, PLAN_KEYS)
+        form = PlanForm(data, instance=plan, fields=fields)
+        if not form.is_valid():
+            self.form_problems(SHEET_PLAN, None, form)
+            if not created:
+                plan.refresh_from_db()
+            return plan, created
+        change = self.change(SHEET_PLAN, plan.title, before, _values(plan, PLAN_KEYS))
+        if created or change:
+            form.save()
+            (self.sheets[SHEET_PLAN].new if created else self.sheets[SHEET_PLAN].changed).append(
+                plan.title if created else change)
+        return plan, created
+
+    # --- directions and initiatives, matched by number -----------------------------------
+
+    def write_directions(self, plan, created) -> dict:
+        keys = [k for k in DirectionForm._meta.fields]
+        existing = {} if created else {d.number: d for d in plan.directions.all()}
+        directions = {}  # number → direction, saved, or unsaved if its row has errors
+        for order, (row, data) in enumerate(self.parsed.sheets[SHEET_DIRECTIONS], start=1):
+            number = _key(DirectionForm, "number", data.get("number"))
+            direction = existing.pop(number, None) if number not in directions else None
+            is_new = direction is None
             if is_new:
-                sheets[SHEET_INITIATIVES].new.append(label)
-            elif changed:
-                sheets[SHEET_INITIATIVES].changed.append(_with_fields(label, SHEET_INITIATIVES, changed))
-        initiatives[initiative.number] = initiative
-    if not extract:
-        for number, initiative in existing_initiatives.items():
-            if number not in initiatives:
-                sheets[SHEET_INITIATIVES].removed.append(f"{initiative.number} {initiative.title}")
+                direction = Direction(plan=plan)
+            before = _values(direction, keys)
+            form = DirectionForm(data, instance=direction)
+            if number is not None:
+                directions.setdefault(number, direction)
+            if not form.is_valid():
+                self.form_problems(SHEET_DIRECTIONS, row, form)
+                continue
+            change = None if is_new else self.change(SHEET_DIRECTIONS, str(direction), before, _values(direction, keys))
+            if is_new or change or direction.order != order:
+                direction.order = order
+                direction.save()
+            if is_new:
+                self.sheets[SHEET_DIRECTIONS].new.append(str(direction))
+            elif change:
+                self.sheets[SHEET_DIRECTIONS].changed.append(change)
+        self.removed_directions = existing
+        return directions
+
+    def write_initiatives(self, plan, created, directions) -> dict:
+        sheet, headers = self.sheets[SHEET_INITIATIVES], _headers(SHEET_INITIATIVES)
+        # Values in column order, then the references (as the preview has always listed them).
+        keys = [k for k in InitiativeForm._meta.fields if k not in {"number", "direction", "responsible_user"}]
+        keys += ["responsible_user", "direction"]
+        existing = {} if created else {i.number: i for i in plan.initiatives.select_related("responsible_user")}
+        links = {}
+        for link in CrossLink.objects.filter(initiative__plan=plan).select_related("direction"):
+            links.setdefault(link.initiative_id, {})[link.direction.number] = link
+        lookups = {"direction": {n: d for n, d in directions.items()}, "responsible_user": self.users()}
+        initiatives, orders = {}, {}
+        for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
+            number = _key(InitiativeForm, "number", data.get("number"))
+            initiative = existing.pop(number, None) if number not in initiatives else None
+            is_new = initiative is None
+            initiative = initiative or Initiative()
+            before = {**_values(initiative, keys[:-2]), "responsible_user": initiative.responsible_user,
+                      "direction": None if is_new else initiative.direction}
+            form = InitiativeForm(data, instance=initiative, lookups=lookups)
+            if number:
+                initiatives.setdefault(number, initiative)
+            if not form.is_valid():
+                self.form_problems(SHEET_INITIATIVES, row, form)
+                continue
+            if initiative.direction.pk is None:
+                continue  # its direction's row has errors, already reported
+            after = _values(initiative, keys)
+            after["direction"] = initiative.direction
+            label = f"{initiative.number} {initiative.title}"
+            change = None if is_new else self.change(SHEET_INITIATIVES, label, before, after)
+            current = links.get(initiative.pk, {})
+            wanted = form.cleaned_data["cross_links"] or []
+            if not is_new and set(current) != set(wanted):
+                change = change or Change(label)
+                change.fields.append((headers["cross_links"], ", ".join(map(str, sorted(current))),
+                                      ", ".join(map(str, wanted))))
+            direction_number = initiative.direction.number
+            orders[direction_number] = orders.get(direction_number, 0) + 1
+            if is_new or change or initiative.order != orders[direction_number]:
+                if change:
+                    initiative.version += 1
+                initiative.order = orders[direction_number]
+                initiative.save()
+            self.write_cross_links(row, initiative, current, wanted, directions)
+            if is_new:
+                sheet.new.append(label)
+            elif change:
+                sheet.changed.append(change)
+        if not self.parsed.is_extract:
+            for initiative in existing.values():
+                sheet.removed.append(f"{initiative.number} {initiative.title}")
                 initiative.delete()
-        for number, direction in existing.items():
-            if number not in directions:
-                sheets[SHEET_DIRECTIONS].removed.append(str(direction))
+            for direction in self.removed_directions.values():
+                self.sheets[SHEET_DIRECTIONS].removed.append(str(direction))
                 direction.delete()
+        return initiatives
 
-    _write_activities(parsed, initiatives, sheets[SHEET_ACTIVITIES])
-    _write_budget(parsed, plan, initiatives, sheets[SHEET_BUDGET])
-    _write_status(parsed, initiatives, users, sheets[SHEET_STATUS])
-    return Summary(plan=plan, created_plan=created_plan, sheets=sheets)
+    def write_cross_links(self, row, initiative, current: dict, wanted: list, directions: dict):
+        """The model decides which directions an initiative may also support (CrossLink.clean)."""
+        column = _headers(SHEET_INITIATIVES)["cross_links"]
+        new_links = []
+        for number in wanted:
+            direction = directions.get(number)
+            if direction is None:
+                self.parsed.add(SHEET_INITIATIVES, row, column, _("Retning %(number)s findes ikke i arket "
+                                                                  "»Retninger«.") % {"number": number})
+            elif number not in current and direction.pk is not None:
+                link = CrossLink(initiative=initiative, direction=direction)
+                try:
+                    link.full_clean(exclude=["initiative", "direction"])
+                except ValidationError as error:
+                    for message in error.messages:
+                        self.parsed.add(SHEET_INITIATIVES, row, column, message)
+                else:
+                    new_links.append(link)
+        for number, link in current.items():
+            if number not in wanted:
+                link.delete()
+        for link in new_links:
+            link.save()
 
+    def users(self) -> dict:
+        """The users a file may name: the municipality's active members and superusers."""
+        users = get_user_model().objects.filter(is_active=True)
+        users = users.filter(Q(memberships__organization=self.organization) | Q(is_superuser=True))
+        return {u.get_username(): u for u in users.distinct()}
 
-def _sync_sequence(current: list, wanted: list, key, make, update, changes: Changes, label):
-    """Make the ordered `current` objects equal to `wanted` rows with as few writes as possible.
+    # --- rows under an initiative, matched by their values -------------------------------
 
-    Unchanged rows are kept (only their order follows the file), replaced rows are
-    updated in place, the rest created or deleted.
-    """
-    matcher = difflib.SequenceMatcher(a=[key(o) for o in current], b=[tuple(w[1]) for w in wanted],
-                                      autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        olds, news = current[i1:i2], list(range(j1, j2))
-        if tag == "equal":
+    def row_forms(self, title, form_class, initiatives, make, lookups=None):
+        """Valid forms of a sheet's rows, grouped by the initiative number they name."""
+        groups: dict = {}
+        lookups = {"initiative": initiatives, **(lookups or {})}
+        for row, data in self.parsed.sheets[title]:
+            number = as_text(data.get("initiative")).strip()
+            initiative = initiatives.get(number)
+            form = form_class(data, instance=make(initiative), lookups=lookups)
+            if not form.is_valid():
+                self.form_problems(title, row, form)
+            elif initiative is None or initiative.pk is not None:
+                groups.setdefault(number or None, []).append(form)
+        return groups
+
+    def sync(self, title, current: list, forms: list, keys, label, versioned=False):
+        """Make the ordered `current` objects equal to the `forms` rows with as few writes as possible:
+        unchanged rows are kept (only their order follows the file), replaced rows are updated in
+        place, the rest created or deleted."""
+        changes = self.sheets[title]
+        wanted = [tuple(getattr(f.instance, k) for k in keys) for f in forms]
+        matcher = difflib.SequenceMatcher(a=[tuple(getattr(o, k) for k in keys) for o in current], b=wanted,
+                                          autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            olds, news = current[i1:i2], list(range(j1, j2))
+            if tag == "equal":
+                for obj, j in zip(olds, news):
+                    if obj.order != j + 1:
+                        obj.order = j + 1
+                        obj.save()
+                continue
             for obj, j in zip(olds, news):
-                if obj.order != j + 1:
-                    obj.order = j + 1
-                    _save(obj)
-            continue
-        for obj, j in zip(olds, news):
-            update(obj, wanted[j][0], j + 1)
-            changes.changed.append(label(obj))
-        for j in news[len(olds):]:
-            changes.new.append(label(make(wanted[j][0], j + 1)))
-        for obj in olds[len(news):]:
-            changes.removed.append(label(obj))
-            obj.delete()
+                before = _values(obj, keys)
+                for key in keys:
+                    setattr(obj, key, getattr(forms[j].instance, key))
+                obj.order = j + 1
+                if versioned:
+                    obj.version += 1
+                obj.save()
+                changes.changed.append(self.change(title, label(obj), before, _values(obj, keys)) or Change(label(obj)))
+            for j in news[len(olds):]:
+                obj = forms[j].instance
+                obj.order = j + 1
+                obj.save()
+                changes.new.append(Label(label, obj))
+            for obj in olds[len(news):]:
+                changes.removed.append(Label(label, obj))
+                obj.delete()
+
+    def write_activities(self, initiatives):
+        keys = ActivityForm._meta.fields
+        groups = self.row_forms(SHEET_ACTIVITIES, ActivityForm, initiatives,
+                                lambda initiative: Activity(initiative=initiative))
+        current: dict = {}
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        for activity in Activity.objects.filter(initiative__in=saved).order_by("year", "order", "id"):
+            activity.initiative = saved[activity.initiative_id]
+            current.setdefault(activity.initiative_id, []).append(activity)
+        for number, initiative in initiatives.items():
+            if initiative.pk is not None:
+                self.sync(SHEET_ACTIVITIES, current.get(initiative.pk, []), groups.get(number, []), keys,
+                          lambda a: f"{a.initiative.number}: {a}", versioned=True)
+
+    def write_budget(self, plan, initiatives):
+        keys = BudgetLineForm._meta.fields
+        groups = self.row_forms(SHEET_BUDGET, BudgetLineForm, initiatives,
+                                lambda initiative: BudgetLine(plan=plan, initiative=initiative))
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        current: dict = {}
+        lines = BudgetLine.objects.filter(Q(plan=plan, initiative__isnull=True) | Q(initiative__in=saved))
+        for line in lines.order_by("order", "id"):
+            current.setdefault(line.initiative_id, []).append(line)
+
+        def label(line):
+            owner = saved[line.initiative_id].number + ": " if line.initiative_id else ""
+            return f"{owner}{line.year} {line.label}"
+
+        self.sync(SHEET_BUDGET, current.get(None, []), groups.get(None, []), keys, label)
+        for number, initiative in initiatives.items():
+            if initiative.pk is not None:
+                self.sync(SHEET_BUDGET, current.get(initiative.pk, []), groups.get(number, []), keys, label)
+
+    def write_status(self, initiatives):
+        """Status history is history: rows are added or corrected, never deleted by an import."""
+        keys = ["status", "phase", "note", "author"]
+        changes = self.sheets[SHEET_STATUS]
+        groups = self.row_forms(SHEET_STATUS, StatusUpdateForm, initiatives,
+                                lambda initiative: StatusUpdate(initiative=initiative),
+                                lookups={"author": self.users()})
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        current: dict = {}  # (initiative pk, local time to the second) → updates, oldest first
+        for update in StatusUpdate.objects.filter(initiative__in=saved).order_by("created_at", "id"):
+            current.setdefault((update.initiative_id, _second(update.created_at)), []).append(update)
+        for forms in groups.values():
+            for form in forms:
+                new, moment = form.instance, form.cleaned_data["created_at"]
+                label = f"{new.initiative.number}: {timezone.localtime(moment):%d-%m-%Y %H:%M}"
+                candidates = current.get((new.initiative_id, _second(moment)), [])
+                if not candidates:
+                    new.save()
+                    new.created_at = moment  # auto_now_add set "now" on insert
+                    new.save(update_fields=["created_at"])
+                    changes.new.append(label)
+                    continue
+                update = candidates.pop(0)
+                before = _values(update, keys)
+                for key in keys:
+                    setattr(update, key, getattr(new, key))
+                change = self.change(SHEET_STATUS, label, before, _values(update, keys))
+                if change:
+                    update.save()
+                    changes.changed.append(change)
 
 
-ACTIVITY_KEYS = ["year", "period", "text", "responsible", "deadline", "done"]
-
-
-def _write_activities(parsed, initiatives, changes: Changes):
-    wanted: dict[str, list] = {}
-    for _row, data in parsed.sheets[SHEET_ACTIVITIES]:
-        wanted.setdefault(data["initiative"], []).append(data)
-    current: dict[int, list] = {}
-    pks = [i.pk for i in initiatives.values()]
-    for activity in Activity.objects.filter(initiative__in=pks).order_by("year", "order", "id"):
-        current.setdefault(activity.initiative_id, []).append(activity)
-
-    def label(activity):
-        return f"{activity.initiative.number}: {activity}"
-
-    for number, initiative in initiatives.items():
-        rows = [(data, [data[k] for k in ACTIVITY_KEYS]) for data in wanted.get(number, [])]
-        olds = current.get(initiative.pk, [])
-        for activity in olds:
-            activity.initiative = initiative
-        if not rows and not olds:
-            continue
-
-        def make(data, order, initiative=initiative):
-            activity = Activity(initiative=initiative, order=order, **{k: data[k] for k in ACTIVITY_KEYS})
-            _save(activity)
-            return activity
-
-        def update(activity, data, order):
-            _assign(activity, data, ACTIVITY_KEYS)
-            activity.order = order
-            activity.version += 1
-            _save(activity)
-
-        _sync_sequence(olds, rows, lambda a: tuple(getattr(a, k) for k in ACTIVITY_KEYS), make, update,
-                       changes, label)
-
-
-BUDGET_KEYS = ["year", "amount", "label", "kind"]
-
-
-def _write_budget(parsed, plan, initiatives, changes: Changes):
-    wanted: dict = {}
-    for _row, data in parsed.sheets[SHEET_BUDGET]:
-        wanted.setdefault(data["initiative"] or None, []).append(data)
-    groups = {None: None, **{number: initiative for number, initiative in initiatives.items()}}
-    current: dict = {}
-    lines = BudgetLine.objects.filter(Q(plan=plan, initiative__isnull=True) |
-                                      Q(initiative__in=[i.pk for i in initiatives.values()]))
-    by_pk = {i.pk: i for i in initiatives.values()}
-    for line in lines.order_by("order", "id"):
-        current.setdefault(line.initiative_id, []).append(line)
-
-    def label(line):
-        owner = by_pk[line.initiative_id].number + ": " if line.initiative_id else ""
-        return f"{owner}{line.year} {line.label}"
-
-    for number, initiative in groups.items():
-        rows = [(data, [data[k] for k in BUDGET_KEYS]) for data in wanted.get(number, [])]
-        olds = current.get(initiative.pk if initiative else None, [])
-        if not rows and not olds:
-            continue
-
-        def make(data, order, initiative=initiative):
-            line = BudgetLine(plan=plan, initiative=initiative, order=order, **{k: data[k] for k in BUDGET_KEYS})
-            _save(line)
-            return line
-
-        def update(line, data, order):
-            _assign(line, data, BUDGET_KEYS)
-            line.order = order
-            _save(line)
-
-        _sync_sequence(olds, rows, lambda b: tuple(getattr(b, k) for k in BUDGET_KEYS), make, update,
-                       changes, label)
-
-
-def _write_status(parsed, initiatives, users, changes: Changes):
-    """Status history is history: rows are added or corrected, never deleted by an import."""
-    current = {}
-    by_pk = {i.pk: i for i in initiatives.values()}
-    for update in StatusUpdate.objects.filter(initiative__in=by_pk):
-        current[(by_pk[update.initiative_id].number, local_naive(update.created_at))] = update
-    for _row, data in parsed.sheets[SHEET_STATUS]:
-        initiative = initiatives[data["initiative"]]
-        author = users.get(data["author"]) if data["author"] else None
-        values = {"status": data["status"], "phase": data["phase"], "note": data["note"], "author": author}
-        update = current.get((initiative.number, local_naive(data["created_at"])))
-        label = f"{initiative.number}: {local_naive(data['created_at']):%d-%m-%Y %H:%M}"
-        if update is None:
-            update = StatusUpdate(initiative=initiative, **values)
-            _save(update)
-            update.created_at = data["created_at"]  # auto_now_add set "now" on insert
-            update.save(update_fields=["created_at"])
-            changes.new.append(label)
-        elif _assign(update, values, ["status", "phase", "note", "author"]):
-            _save(update)
-            changes.changed.append(label)
+def _second(moment):
+    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)

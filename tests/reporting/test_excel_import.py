@@ -62,11 +62,11 @@ HOSTILE = [
     ("year_outside_period.xlsx", "ark »Aktiviteter«, række 2, kolonne »År«: Året skal ligge i planens periode "
                                  "(2024–2026)."),
     ("year_outside_period.xlsx", "ark »Budgetlinjer«, række 3, kolonne »År«: Året skal ligge i planens periode"),
-    ("duplicate_numbers.xlsx", "ark »Retninger«, række 5, kolonne »Nummer«: Nummer 2 står flere gange (også i "
-                               "række 3)."),
-    ("duplicate_numbers.xlsx", "ark »Initiativer«, række 3, kolonne »Nummer«: Nummer 1.1 står flere gange"),
+    ("duplicate_numbers.xlsx", "ark »Retninger«, række 5, kolonne »Nummer«: Der findes allerede nummer 2 i denne "
+                               "plan."),
+    ("duplicate_numbers.xlsx", "ark »Initiativer«, række 3, kolonne »Nummer«: Der findes allerede nummer 1.1"),
     ("too_long.xlsx", "kolonne »Titel«: Denne værdi må højst have 300 tegn (den har 301)."),
-    ("too_long.xlsx", "kolonne »Beskrivelse«: Teksten er for lang (højst 32.767 tegn)."),
+    ("too_long.xlsx", "kolonne »Beskrivelse«: Denne værdi må højst have 10000 tegn (den har 40000)."),
     ("wrong_types.xlsx", "række 2, kolonne »Startdato«: »snart« er ikke en dato."),
     ("wrong_types.xlsx", "kolonne »Status«: »Godt på vej« er ikke en gyldig værdi. Vælg en af: Ikke vurderet"),
     ("wrong_types.xlsx", "ark »Aktiviteter«, række 2, kolonne »År«: »næste år« er ikke et helt tal."),
@@ -303,9 +303,9 @@ def test_command_refuses_a_50_mb_file_before_reading_it(initiative, tmp_path):
 
 
 def test_rows_read_per_sheet_are_capped(initiative, tmp_path, monkeypatch):
-    from reporting.exchange import importer as excel_import
+    from reporting.exchange import files
 
-    monkeypatch.setattr(excel_import, "MAX_ROWS", 100)
+    monkeypatch.setattr(files, "MAX_ROWS", 100)
     path = tmp_path / "stor.xlsx"
     path.write_bytes(big_workbook())
     before = db_state()
