@@ -219,6 +219,19 @@ LOGGING = {
     },
 }
 
+# The public site and the open data (reporting.public, reporting.api). Citizens'
+# feedback is deleted FEEDBACK_RETENTION_DAYS after it arrived (`prune_feedback`, run
+# daily); one address may send FEEDBACK_PER_HOUR messages an hour. The API allows
+# API_RATE requests per client address (or token) and is read-only. Public pages are
+# cached per plan and change (PUBLIC_CACHE_SECONDS is only the upper bound; any change
+# to the plan shows at once). With several web servers, point CACHES at a shared
+# cache (e.g. Redis) so the rate limits count across them.
+FEEDBACK_RETENTION_DAYS = int(os.environ.get("FEEDBACK_RETENTION_DAYS", "365"))
+FEEDBACK_PER_HOUR = int(os.environ.get("FEEDBACK_PER_HOUR", "5"))
+API_RATE = os.environ.get("API_RATE", "120/m")
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
+NINJA_NUM_PROXIES = TRUSTED_PROXIES
+
 # Excel import (reporting.exchange.files): an upload above EXCEL_IMPORT_MAX_BYTES is refused
 # from its Content-Length, before the body is read. Checked uploads wait for their
 # confirmation in EXCEL_IMPORT_DIR (default: a private folder in the system's temp dir);

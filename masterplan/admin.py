@@ -44,6 +44,7 @@ class PlanAdmin(admin.ModelAdmin):
         (None, {"fields": ["organization", "title", "slug", "published"]}),
         (_("Periode og vedtagelse"), {"fields": ["period_start", "period_end", "adopted_on", "adopted_by"]}),
         (_("Opfølgning"), {"fields": ["stale_after_days"]}),
+        (_("Offentligt site og åbne data"), {"fields": ["public_responsible", "public_budget"]}),
         (_("Tekster"), {"fields": ["intro", "vision"]}),
         (_("Betegnelser"), {"fields": [
             "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural",

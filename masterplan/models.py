@@ -120,6 +120,19 @@ class PlanQuerySet(models.QuerySet):
             organization__memberships__role__in=Membership.WRITE_ROLES,
         ).distinct()
 
+    def public(self):
+        """Plans anybody may read without logging in: the published ones."""
+        return self.filter(published=True)
+
+    def readable_with_token(self, user):
+        """Plans an API token of `user` may read: published plans and the plans of the
+        user's own municipalities. Unlike `visible_to`, a superuser's token gets no more
+        than that: a token is a key that can leak, so it never opens other
+        municipalities' unpublished plans."""
+        if not user.is_active:
+            return self.public()
+        return self.filter(models.Q(published=True) | models.Q(organization__memberships__user=user)).distinct()
+
 
 class Plan(models.Model):
     """One politically adopted plan with a period of years."""
@@ -155,7 +168,19 @@ class Plan(models.Model):
     )
     published = models.BooleanField(
         _("offentliggjort"), default=False,
-        help_text=_("En offentliggjort plan kan læses af brugere fra alle kommuner."),
+        help_text=_("En offentliggjort plan kan læses af alle: borgere på det offentlige site og i de "
+                    "åbne data, og brugere fra alle kommuner."),
+    )
+    # What the public site and the open data show beyond the plan's texts, activities
+    # and statuses. Status notes, owners and history are never public.
+    public_responsible = models.BooleanField(
+        _("vis ansvarlige offentligt"), default=False,
+        help_text=_("Vis feltet »Ansvarlig« for indsatser og aktiviteter på det offentlige site og i de åbne "
+                    "data. Ansvarlige personer er ofte navngivne medarbejdere."),
+    )
+    public_budget = models.BooleanField(
+        _("vis økonomi offentligt"), default=False,
+        help_text=_("Vis bevillinger og budgetlinjer på det offentlige site og i de åbne data."),
     )
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("ændret"), auto_now=True)
@@ -178,6 +203,9 @@ class Plan(models.Model):
             raise ValidationError(
                 {"period_end": _("Periodens slutår kan ikke ligge før dens startår.")}
             )
+
+    def get_public_url(self) -> str:
+        return reverse("public_plan", args=[self.slug])
 
     def is_editable_by(self, user) -> bool:
         """Whether the user may change this plan (the rule itself is `editable_by`)."""

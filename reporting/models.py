@@ -171,3 +171,8 @@ class ReportRender(models.Model):
     def is_stale(self) -> bool:
         started = self.started_at or self.created_at
         return self.in_progress and started is not None and timezone.now() - started > self.STALE_AFTER
+
+
+# The public side's models live with their code; importing them here registers them
+# with the app.
+from .public.models import ApiToken, Feedback  # noqa: E402, F401

@@ -21,14 +21,23 @@ def write(ok):
     return {"anonymous": 302, "reader": 403, "editor": ok, "manager": 403, "org_admin": ok, "outsider": 404}
 
 
+def _owner():
+    from tests.conftest import make_user
+
+    return make_user("noegleejer")
+
+
 def cases(plan, initiative, directions):
-    from reporting.models import ReportEdition
+    from reporting.models import ApiToken, Feedback, ReportEdition
 
     activity = Activity.objects.filter(initiative=initiative).first()
     i, a, slug = initiative.pk, activity.pk, plan.slug
     v = initiative.version
     final = ReportEdition.objects.create(plan=plan, year=2024, title="Opfølgning 2024", state="final", pdf=b"%PDF-1.7")
     reports = f"/plans/{slug}/reports"
+    feedback = Feedback.objects.create(initiative=initiative, message="En borgers kommentar.")
+    f = feedback.pk
+    token, _key = ApiToken.issue(_owner(), "Nøgle")  # someone else's token: 404 to every role
     return {
         "home": ("get", "/", {}, {**READ, "outsider": 200}),
         "plan": ("get", f"/plans/{slug}/", {}, READ),
@@ -70,6 +79,15 @@ def cases(plan, initiative, directions):
         "excel import form": ("get", f"/plans/{slug}/import/", {}, WRITE_PAGE),
         "excel import upload": ("post", f"/plans/{slug}/import/", {}, write(400)),
         "excel import confirm": ("post", f"/plans/{slug}/import/confirm/", {"token": "gættet"}, write(400)),
+        "feedback list": ("get", f"/plans/{slug}/feedback/", {}, WRITE_PAGE),
+        "feedback approve": ("post", f"/feedback/{f}/approve/", {"version": feedback.version}, write(302)),
+        "feedback answer": ("post", f"/feedback/{f}/answer/", {"answer": "Tak.", "version": feedback.version},
+                            write(302)),
+        "feedback delete form": ("get", f"/feedback/{f}/delete/", {}, WRITE_PAGE),
+        "feedback delete": ("post", f"/feedback/{f}/delete/", {}, write(302)),
+        # Everyone logged in has a profile; a token is revoked only by its owner (others 404).
+        "profile": ("get", "/accounts/profile/", {}, {**READ, "outsider": 200}),
+        "token revoke": ("post", f"/accounts/tokens/{token.pk}/revoke/", {}, {**{r: 404 for r in ROLES}, "anonymous": 302}),
     }
 
 
@@ -79,7 +97,8 @@ CASE_NAMES = [
     "new initiative form", "new initiative", "new direction form", "new direction",
     "dashboard", "report preview", "report pdf", "final edition pdf", "edition save", "edition finalise",
     "edition new", "excel export", "excel template", "excel import form", "excel import upload",
-    "excel import confirm",
+    "excel import confirm", "feedback list", "feedback approve", "feedback answer", "feedback delete form",
+    "feedback delete", "profile", "token revoke",
 ]
 # Pages anyone may open, logged in or not.
 PUBLIC_URL_NAMES = {"login", "logout", "set_language", "password_change", "password_change_done",
@@ -110,6 +129,8 @@ URL_NAME_OF_CASE = {
     "edition finalise": "report_edition_finalise", "edition new": "report_edition_new",
     "excel export": "plan_export", "excel template": "plan_import_template", "excel import form": "plan_import",
     "excel import confirm": "plan_import_confirm",
+    "feedback list": "feedback_list", "feedback approve": "feedback_approve", "feedback answer": "feedback_answer",
+    "feedback delete": "feedback_delete", "profile": "profile", "token revoke": "token_revoke",
 }
 
 
@@ -125,7 +146,10 @@ def test_every_url_of_the_portal_is_in_the_matrix():
             elif pattern.name:
                 yield pattern.name
 
-    portal = set(names(get_resolver().url_patterns)) - PUBLIC_URL_NAMES
+    # The public site and the open data have their own matrix (tests/reporting/test_public.py).
+    from tests.reporting.test_public import PUBLIC_SITE_URL_NAMES
+
+    portal = set(names(get_resolver().url_patterns)) - PUBLIC_URL_NAMES - PUBLIC_SITE_URL_NAMES
     assert portal == set(URL_NAME_OF_CASE.values())
 
 
