@@ -36,7 +36,7 @@ class Feedback(Versioned):
         APPROVED = "approved", _("Godkendt")
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="feedback",
-                                   verbose_name=_("indsats"))
+                                   verbose_name=_("initiativ"))
     message = models.TextField(_("kommentar"), max_length=FEEDBACK_MAX_LENGTH)
     name = models.CharField(_("navn"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), max_length=254, blank=True)
