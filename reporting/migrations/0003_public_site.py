@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='besvaret')),
                 ('moderated_at', models.DateTimeField(blank=True, null=True, verbose_name='behandlet')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='modtaget')),
-                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='initiatives.initiative', verbose_name='indsats')),
+                ('initiative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='initiatives.initiative', verbose_name='initiativ')),
                 ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='behandlet af')),
             ],
             options={
