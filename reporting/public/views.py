@@ -35,6 +35,9 @@ def get_public_plan(slug: str):
     return get_object_or_404(data.public_plans().annotate(last_change=Subquery(last_change)), slug=slug)
 
 
+FILTER_PARAMS = ["q", "status", "phase", "direction", "supports", "year"]
+
+
 def cached(view):
     """Serve the page from the cache while the plan is unchanged.
 
@@ -46,7 +49,10 @@ def cached(view):
 
     def wrapper(request: HttpRequest, slug: str, *args, **kwargs):
         plan = get_public_plan(slug)
-        marker = f"{plan.pk}:{plan.last_change}:{plan.updated_at.timestamp()}:{request.get_full_path()}"
+        # Only the parameters the pages read are part of the key, so random query
+        # strings cannot fill the cache with copies of the same page.
+        params = sorted((k, v) for k in FILTER_PARAMS for v in request.GET.getlist(k))
+        marker = f"{plan.pk}:{plan.last_change}:{plan.updated_at.timestamp()}:{request.path}:{params}"
         etag = '"' + hashlib.sha256(marker.encode()).hexdigest()[:32] + '"'
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)

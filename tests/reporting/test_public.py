@@ -236,6 +236,8 @@ def test_public_pages_are_cached_until_the_plan_changes(client, published, initi
         again = client.get(url)
     assert again.content == first.content
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get(url + "?tilfaeldig=123")["ETag"] == first["ETag"]  # unknown parameters: the same copy
+    assert client.get(url + "?q=sag")["ETag"] != first["ETag"]
     with audit_context(None, "test"):
         initiative.title = "Kortere sagsbehandlingstider"
         initiative.save()
