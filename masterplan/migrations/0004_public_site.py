@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('masterplan', '0002_plan_stale_after_days'),
+        ('masterplan', '0003_long_text_limits'),
     ]
 
     operations = [
