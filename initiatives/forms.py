@@ -155,11 +155,12 @@ class PlanFilterForm(DKFDSMixin, forms.Form):
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
-    def filter(self, initiatives):
-        """Narrow the plan's initiatives by the valid filters."""
+    def filter(self, initiatives, search=None):
+        """Narrow the plan's initiatives by the valid filters; `search(initiatives, text)`
+        replaces the free-text search (the public site searches public fields only)."""
         data = self.valid_filters()
         if data.get("q"):
-            initiatives = initiatives.search(data["q"])
+            initiatives = search(initiatives, data["q"]) if search else initiatives.search(data["q"])
         if data.get("status"):
             initiatives = initiatives.filter(status=data["status"])
         if data.get("phase"):

@@ -92,22 +92,9 @@ def final_editions(plan):
 def public_plan(request: HttpRequest, plan) -> HttpResponse:
     form = PlanFilterForm(request.GET or None, plan=plan)
     del form.fields["responsible"]  # searching an internal field would reveal it
-    filters = form.valid_filters()
-    initiatives = data.public_initiatives(plan)
-    if filters.get("q"):
-        initiatives = data.search(initiatives, filters["q"])
-    if filters.get("status"):
-        initiatives = initiatives.filter(status=filters["status"])
-    if filters.get("phase"):
-        initiatives = initiatives.filter(phase=filters["phase"])
-    if filters.get("direction"):
-        initiatives = initiatives.filter(direction__number=filters["direction"])
-    if filters.get("supports"):
-        initiatives = initiatives.filter(cross_links__number=filters["supports"])
-    if filters.get("year"):
-        initiatives = initiatives.filter(activities__year=filters["year"])
-    filtering = bool(filters)
-    view = data.plan_data(plan, initiatives.distinct())
+    initiatives = form.filter(data.public_initiatives(plan), search=data.search)
+    filtering = bool(form.valid_filters())
+    view = data.plan_data(plan, initiatives)
     sections = [d for d in view["directions"] if d["initiatives"] or not filtering]
     return render(request, "reporting/public/plan.html", {
         "plan": plan, "view": view, "sections": sections, "form": form, "filtering": filtering,

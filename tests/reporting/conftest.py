@@ -29,3 +29,20 @@ def run_on_commit(monkeypatch):
 
     monkeypatch.setattr(tasks.transaction, "on_commit", lambda func, *args, **kwargs: func())
 
+
+
+@pytest.fixture
+def published(plan):
+    plan.published = True
+    plan.save()
+    return plan
+
+
+@pytest.fixture
+def empty_cache():
+    """The public pages and rate limits live in the cache: start each test without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()

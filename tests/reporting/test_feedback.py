@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -14,17 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def published(plan):
-    plan.published = True
-    plan.save()
-    return plan
+def _cache(empty_cache):
+    return empty_cache
 
 
 def form_url(plan, initiative):

@@ -15,17 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def published(plan):
-    plan.published = True
-    plan.save()
-    return plan
+def _cache(empty_cache):
+    return empty_cache
 
 
 @pytest.fixture
