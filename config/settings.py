@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "config",  # connects the security log receivers (config/apps.py)
     "masterplan",
     "initiatives",
+    "followup",
     "reporting",
 ]
 
@@ -145,6 +146,30 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Caps on one report render in the worker's child process.
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "300"))  # seconds
 REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "2048"))
+
+# E-mail (Django's e-mail framework, configured the Django 6.1 way with MAILERS, from
+# the environment): the console in development, SMTP in production, unless
+# DJANGO_EMAIL_BACKEND names another backend (e.g. django.core.mail.backends.filebased.EmailBackend
+# with EMAIL_FILE_PATH). Links in mails start with PORTAL_BASE_URL.
+EMAIL_BACKEND_NAME = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+_mail_options: dict = {}
+if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("EMAIL_PORT", "25")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": 30,
+    }
+elif EMAIL_BACKEND_NAME.endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mails"))}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_NAME, "OPTIONS": _mail_options}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Masterplan-portalen <masterplan@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Strict CSP from the first page: only our own origin, no inline code.
 from django.utils.csp import CSP  # noqa: E402

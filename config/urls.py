@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("masterplan.urls")),
     path("", include("initiatives.urls")),
+    path("", include("followup.urls")),
     path("", include("reporting.urls")),
 ]
 

@@ -170,6 +170,15 @@ class InitiativeQuerySet(models.QuerySet):
         """Initiatives nobody has updated since `cutoff` (now less the plan's stale_after_days)."""
         return self.with_last_update().filter(self.stale_condition(cutoff))
 
+    def updatable_by(self, user):
+        """Initiatives whose status, phase, activities and follow-up reports the user may
+        write: all of the plans they may edit, and, as owner (tovholder), the ones they
+        are the responsible user of in their own municipalities."""
+        if not user.is_authenticated:
+            return self.none()
+        owned = models.Q(responsible_user=user, plan__organization__memberships__user=user)
+        return self.filter(models.Q(plan__in=Plan.objects.editable_by(user)) | owned).distinct()
+
     def search(self, text: str):
         """Free-text search: every word as a substring; on PostgreSQL also full-text
         search in Danish (stemming, so "borgere" finds "borgerne")."""
@@ -271,6 +280,10 @@ class Initiative(Versioned, NumberedInPlan):
     @property
     def needs_attention(self) -> bool:
         return self.status in ATTENTION_STATUSES
+
+    def is_updatable_by(self, user) -> bool:
+        """Whether the user may update status, phase and activities (rule: `updatable_by`)."""
+        return Initiative.objects.updatable_by(user).filter(pk=self.pk).exists()
 
     def clean(self):
         if self.direction_id:

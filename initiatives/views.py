@@ -27,24 +27,28 @@ from .models import Activity, AuditEntry, CrossLink, Initiative, StaleEdit
 TEMPLATE = "initiatives/initiative_detail.html"
 
 
-def get_initiative_for_user(user, pk: int, *, for_edit: bool = False) -> Initiative:
+def get_initiative_for_user(user, pk: int, *, for_edit: bool = False, for_update: bool = False) -> Initiative:
     """The initiative if the user may read its plan (else 404); with for_edit, 403
-    unless the user may also change it."""
+    unless the user may change the plan; with for_update, 403 unless the user may
+    update its status and activities (editors, and its owner)."""
     queryset = Initiative.objects.visible_to(user).select_related("plan__organization", "direction")
     initiative = get_object_or_404(queryset, pk=pk)
     if for_edit and not initiative.plan.is_editable_by(user):
+        raise PermissionDenied
+    if for_update and not initiative.is_updatable_by(user):
         raise PermissionDenied
     return initiative
 
 
 def get_activity_for_editor(user, pk: int) -> Activity:
+    """The activity if the user may read it (else 404) and update its initiative (else 403)."""
     activity = get_object_or_404(
         Activity.objects.filter(initiative__in=Initiative.objects.visible_to(user)).select_related(
             "initiative__plan", "initiative__direction"
         ),
         pk=pk,
     )
-    if not activity.initiative.plan.is_editable_by(user):
+    if not activity.initiative.is_updatable_by(user):
         raise PermissionDenied
     return activity
 
@@ -55,11 +59,14 @@ def last_change_by(obj) -> AuditEntry | None:
 
 def detail_context(request, initiative, **overrides) -> dict:
     can_edit = initiative.plan.is_editable_by(request.user)
+    # Owners update status and activities only; editors everything.
+    can_update = can_edit or initiative.is_updatable_by(request.user)
     activities = list(initiative.activities.all())
     context = {
         "initiative": initiative,
         "plan": initiative.plan,
         "can_edit": can_edit,
+        "can_update": can_update,
         "activities_by_year": [
             (year, [a for a in activities if a.year == year]) for year in initiative.plan.years
         ],
@@ -68,12 +75,15 @@ def detail_context(request, initiative, **overrides) -> dict:
         "status_updates": initiative.status_updates.select_related("author")[:20],
         "history": AuditEntry.objects.filter(initiative_pk=initiative.pk).select_related("user")[:50],
     }
-    if can_edit:
+    if can_update:
         context.update(
             status_form=StatusForm(initial={
                 "status": initiative.status, "phase": initiative.phase, "version": initiative.version,
             }),
             activity_form=ActivityForm(initiative=initiative, initial={"year": initiative.plan.period_start}),
+        )
+    if can_edit:
+        context.update(
             cross_link_form=CrossLinkForm(initiative=initiative, initial={
                 "directions": [link.direction_id for link in context["cross_links"]],
                 "version": initiative.version,
@@ -110,7 +120,7 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def initiative_status(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    initiative = get_initiative_for_user(request.user, pk, for_update=True)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return respond(request, initiative, "status", status=422, status_form=form)
@@ -199,7 +209,7 @@ def stale_response(request, current, section, **forms):
 @login_required
 @require_POST
 def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative = get_initiative_for_user(request.user, pk, for_edit=True)
+    initiative = get_initiative_for_user(request.user, pk, for_update=True)
     form = ActivityForm(request.POST, initiative=initiative)
     if not form.is_valid():
         return respond(request, initiative, "activities", status=422, activity_form=form)

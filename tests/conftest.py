@@ -83,3 +83,21 @@ def outsider(other_org):
 @pytest.fixture
 def superuser(db):
     return make_user("superbruger", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def owner(org, initiative):
+    """A reader of the municipality who owns (is the responsible user of) `initiative`."""
+    user = make_user("tovholder", org, Membership.Role.READER, email="tovholder@example.invalid")
+    initiative.responsible_user = user
+    initiative.save()
+    return user
+
+
+@pytest.fixture
+def other_owner(org, directions):
+    """A reader of the municipality who owns another initiative of the same plan."""
+    user = make_user("andentovholder", org, Membership.Role.READER, email="anden@example.invalid")
+    Initiative.objects.create(direction=directions[1], number="2.1", title="Et andet initiativ",
+                              responsible_user=user)
+    return user

@@ -1,24 +1,35 @@
 """The permission matrix: every URL of the workspace, for every kind of user.
 
-Readers and managers read; editors and municipal admins write; a user of another
+Readers and managers read; editors and municipal admins write; an initiative's owner
+(tovholder, a reader who is its responsible user) updates its status and activities
+only, and an owner of another initiative is a reader here; a user of another
 municipality gets 404 for everything of this one; anonymous users are sent to login.
+A refused write leaves the database as it was.
 """
 
 import pytest
 
-from initiatives.models import Activity
+from initiatives.models import Activity, AuditEntry, Initiative
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "reader", "editor", "manager", "org_admin", "outsider"]
-READ_ROLES = ["reader", "manager"]
+ROLES = ["anonymous", "reader", "editor", "manager", "org_admin", "outsider", "owner", "other_owner"]
+READ_ROLES = ["reader", "manager", "owner", "other_owner"]
 WRITE_ROLES = ["editor", "org_admin"]
-READ = {"anonymous": 302, "reader": 200, "editor": 200, "manager": 200, "org_admin": 200, "outsider": 404}
-WRITE_PAGE = {"anonymous": 302, "reader": 403, "editor": 200, "manager": 403, "org_admin": 200, "outsider": 404}
+READ = {"anonymous": 302, "reader": 200, "editor": 200, "manager": 200, "org_admin": 200, "outsider": 404,
+        "owner": 200, "other_owner": 200}
+WRITE_PAGE = {"anonymous": 302, "reader": 403, "editor": 200, "manager": 403, "org_admin": 200, "outsider": 404,
+              "owner": 403, "other_owner": 403}
 
 
 def write(ok):
-    return {"anonymous": 302, "reader": 403, "editor": ok, "manager": 403, "org_admin": ok, "outsider": 404}
+    return {"anonymous": 302, "reader": 403, "editor": ok, "manager": 403, "org_admin": ok, "outsider": 404,
+            "owner": 403, "other_owner": 403}
+
+
+def owner_write(ok):
+    """What the initiative's owner may do too: its status and activities."""
+    return {**write(ok), "owner": ok}
 
 
 def _owner():
@@ -28,7 +39,22 @@ def _owner():
 
 
 def cases(plan, initiative, directions):
+    import datetime
+
+    from followup.models import FollowUpRound
     from reporting.models import ApiToken, Feedback, ReportEdition
+
+    deadline = datetime.date.today() + datetime.timedelta(days=10)
+    in_review = FollowUpRound.open(plan, 2024, deadline, "", None).requests.get(initiative=initiative)
+    in_review.state, in_review.year_text = "submitted", "Indsendt."
+    in_review.save()
+    waiting = FollowUpRound.open(plan, 2026, deadline, "", None).requests.get(initiative=initiative)
+    rounds = f"/plans/{plan.slug}/rounds"
+    # The owner's request and its review: its owner and the plan's editors only.
+    request_page = {**WRITE_PAGE, "owner": 200}
+    owner_post = {"status": "on_track", "phase": "", "year_text": "Nået.", "next_steps": "", "note": "",
+                  "new_activity": "", "new_activity_year": 2026, "new_activity_period": "year",
+                  "version": waiting.version, "action": "submit"}
 
     activity = Activity.objects.filter(initiative=initiative).first()
     i, a, slug = initiative.pk, activity.pk, plan.slug
@@ -49,16 +75,17 @@ def cases(plan, initiative, directions):
         "edit save": ("post", f"/initiatives/{i}/edit/",
                       {"title": "Ny titel", "kind": "initiativ", "version": v}, write(302)),
         "status": ("post", f"/initiatives/{i}/status/", {"status": "on_track", "phase": "", "version": v},
-                   write(302)),
+                   owner_write(302)),
         "cross-links": ("post", f"/initiatives/{i}/cross-links/",
                         {"directions": [directions[2].pk], "version": v}, write(302)),
         "activity add": ("post", f"/initiatives/{i}/activities/",
-                         {"year": 2025, "period": "year", "text": "Ny aktivitet."}, write(302)),
-        "activity form": ("get", f"/activities/{a}/edit/", {}, WRITE_PAGE),
+                         {"year": 2025, "period": "year", "text": "Ny aktivitet."}, owner_write(302)),
+        "activity form": ("get", f"/activities/{a}/edit/", {}, {**WRITE_PAGE, "owner": 200}),
         "activity save": ("post", f"/activities/{a}/edit/",
-                          {"year": 2026, "period": "h2", "text": "Flyttet.", "version": activity.version}, write(302)),
-        "activity move": ("post", f"/activities/{a}/move/", {"move": "down"}, write(302)),
-        "activity delete": ("post", f"/activities/{a}/delete/", {}, write(302)),
+                          {"year": 2026, "period": "h2", "text": "Flyttet.", "version": activity.version},
+                          owner_write(302)),
+        "activity move": ("post", f"/activities/{a}/move/", {"move": "down"}, owner_write(302)),
+        "activity delete": ("post", f"/activities/{a}/delete/", {}, owner_write(302)),
         "new initiative form": ("get", f"/plans/{slug}/initiatives/new/", {}, WRITE_PAGE),
         "new initiative": ("post", f"/plans/{slug}/initiatives/new/",
                            {"direction": directions[1].pk, "number": "2.9", "kind": "initiativ", "title": "Nyt"},
@@ -88,6 +115,17 @@ def cases(plan, initiative, directions):
         # Everyone logged in has a profile; a token is revoked only by its owner (others 404).
         "profile": ("get", "/accounts/profile/", {}, {**READ, "outsider": 200}),
         "token revoke": ("post", f"/accounts/tokens/{token.pk}/revoke/", {}, {**{r: 404 for r in ROLES}, "anonymous": 302}),
+        "round": ("get", f"{rounds}/2025/", {}, READ),
+        "round open": ("post", f"{rounds}/2025/open/", {"deadline": deadline.isoformat()}, write(302)),
+        "round approve": ("post", f"{rounds}/2024/approve/", {"requests": [in_review.pk]}, write(302)),
+        "request": ("get", f"{rounds}/2026/requests/{waiting.pk}/", {}, request_page),
+        "request save": ("post", f"{rounds}/2026/requests/{waiting.pk}/", owner_post, owner_write(302)),
+        "request review": ("post", f"{rounds}/2024/requests/{in_review.pk}/review/",
+                           {"decision": "approve", "version": in_review.version}, write(302)),
+        "my initiatives": ("get", f"/plans/{slug}/mine/", {}, READ),
+        # A personal setting: every member sets their own.
+        "my reminders": ("post", f"/plans/{slug}/mine/reminders/", {"reminders": "on"},
+                         {**READ, **{r: 302 for r in WRITE_ROLES + READ_ROLES}}),
     }
 
 
@@ -99,6 +137,8 @@ CASE_NAMES = [
     "edition new", "excel export", "excel template", "excel import form", "excel import upload",
     "excel import confirm", "feedback list", "feedback approve", "feedback answer", "feedback delete form",
     "feedback delete", "profile", "token revoke",
+    "round", "round open", "round approve", "request", "request save", "request review", "my initiatives",
+    "my reminders",
 ]
 # Pages anyone may open, logged in or not.
 PUBLIC_URL_NAMES = {"login", "logout", "set_language", "password_change", "password_change_done",
@@ -109,13 +149,19 @@ PUBLIC_URL_NAMES = {"login", "logout", "set_language", "password_change", "passw
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_permission_matrix(client, request, plan, directions, initiative, case, role):
-    method, url, data, expected = cases(plan, initiative, directions)[case]
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
+    method, url, data, expected = cases(plan, initiative, directions)[case]
+    audit_before = AuditEntry.objects.count()
+    versions_before = list(Initiative.objects.order_by("pk").values_list("pk", "version"))
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], response.content.decode()[:500]
     if response.status_code == 302 and role == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
+    if response.status_code in (302, 403, 404) and (role == "anonymous" or response.status_code != 302):
+        # Refused: nothing written (every write is audited, and initiatives carry a version).
+        assert AuditEntry.objects.count() == audit_before
+        assert list(Initiative.objects.order_by("pk").values_list("pk", "version")) == versions_before
 
 
 URL_NAME_OF_CASE = {
@@ -131,6 +177,9 @@ URL_NAME_OF_CASE = {
     "excel import confirm": "plan_import_confirm",
     "feedback list": "feedback_list", "feedback approve": "feedback_approve", "feedback answer": "feedback_answer",
     "feedback delete": "feedback_delete", "profile": "profile", "token revoke": "token_revoke",
+    "round": "round_detail", "round open": "round_open", "round approve": "round_approve",
+    "request": "request_detail", "request review": "request_review", "my initiatives": "my_initiatives",
+    "my reminders": "my_reminders",
 }
 
 

@@ -1,0 +1,42 @@
+"""Open a plan's follow-up round for a year, the same as the button on the round page."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from initiatives.audit import audit_context
+from masterplan.models import Plan
+
+from ...models import FollowUpRound
+
+
+def iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"Ugyldig dato: {value!r}. Skriv den som ÅÅÅÅ-MM-DD.") from None
+
+
+class Command(BaseCommand):
+    help = "Åbner opfølgningsrunden for en plan og et år: én indberetning pr. initiativ til dets tovholder."
+
+    def add_arguments(self, parser):
+        parser.add_argument("plan_slug")
+        parser.add_argument("year", type=int)
+        parser.add_argument("--deadline", required=True, help="Frist, ÅÅÅÅ-MM-DD.")
+        parser.add_argument("--message", default="", help="Besked til tovholderne.")
+
+    def handle(self, *args, **options):
+        plan = Plan.objects.filter(slug=options["plan_slug"]).first()
+        if plan is None:
+            raise CommandError(f"Planen {options['plan_slug']!r} findes ikke.")
+        deadline = iso_date(options["deadline"])
+        try:
+            with audit_context(None, "open_round"):
+                round_ = FollowUpRound.open(plan, options["year"], deadline, options["message"], None)
+        except ValidationError as error:
+            raise CommandError(" ".join(m for messages in error.message_dict.values() for m in messages)) from None
+        owners = round_.requests.exclude(owner=None).values("owner").distinct().count()
+        self.stdout.write(f"{plan.slug} {round_.year}: {round_.requests.count()} indberetninger, "
+                          f"{owners} tovholdere, frist {deadline:%d.%m.%Y}.")
