@@ -3,7 +3,8 @@
 # pinned packages, migrates, and then runs the portal or the tests.
 #
 #   ./dev.sh run     the portal with the demo data on SQLite, http://127.0.0.1:8000/
-#                    (and the task worker that makes the report PDFs)
+#                    (and the task worker that makes the report PDFs and sends the mails,
+#                    and send_reminders once a day; mails are printed on the console)
 #   ./dev.sh test    the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 #   ./dev.sh setup   only install (used by the two above)
 set -euo pipefail
@@ -74,7 +75,10 @@ case "$cmd" in
     # The report PDFs are made by the background task worker, beside the web server.
     .venv/bin/python manage.py db_worker --no-startup-delay --interval 1 &
     worker=$!
-    trap 'kill "$worker" 2>/dev/null' EXIT INT TERM
+    # The follow-up mails due each day (idempotent; DEBUG prints mails on this console).
+    (while true; do .venv/bin/python manage.py send_reminders || true; sleep 86400; done) &
+    reminders=$!
+    trap 'kill "$worker" "$reminders" 2>/dev/null' EXIT INT TERM
     echo "Log in as konsulent / demo (see README for the other demo users)."
     .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
   test)
