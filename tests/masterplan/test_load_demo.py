@@ -78,10 +78,11 @@ def test_load_demo_is_idempotent_and_audited(demo):
 
 
 def test_demo_users_and_roles(demo):
-    for username in ["admin", "konsulent", "leder", "politiker", "nyborg"]:
+    for username in ["admin", "konsulent", "leder", "politiker", "nyborg", "tovholder"]:
         assert authenticate(username=username, password="demo") is not None
     roles = dict(Membership.objects.values_list("user__username", "role"))
-    assert roles == {"konsulent": "editor", "leder": "manager", "politiker": "reader", "nyborg": "editor"}
+    assert roles == {"konsulent": "editor", "leder": "manager", "politiker": "reader", "nyborg": "editor",
+                     "tovholder": "reader"}
     assert Membership.objects.get(user__username="nyborg").organization.slug == "nyborg"
 
 
@@ -130,3 +131,15 @@ def test_dumpdata_contains_every_sentence_of_the_report_tables(demo):
     corpus = " ".join(dumped_texts().split())
     missing = [s for s in sentences if s not in corpus]
     assert missing == []
+
+
+def test_tovholder_owns_some_svendborg_initiatives_and_has_an_address(demo):
+    user = authenticate(username="tovholder", password="demo")
+    assert user is not None and user.email == "tovholder@example.invalid"
+    assert Membership.objects.get(user=user).organization.slug == "svendborg"
+    owned = Initiative.objects.filter(responsible_user=user)
+    assert sorted(owned.values_list("plan__slug", "number")) == [
+        ("svendborg-masterplan", "1.2"), ("svendborg-masterplan", "2.2"), ("svendborg-masterplan", "5.2")]
+    assert all(i.is_updatable_by(user) for i in owned)
+    other = Initiative.objects.get(plan__slug="svendborg-masterplan", number="1.1")
+    assert not other.is_updatable_by(user)

@@ -28,7 +28,15 @@ DEMO_USERS = {
     "leder": ("svendborg", Membership.Role.MANAGER, False),
     "politiker": ("svendborg", Membership.Role.READER, False),
     "nyborg": ("nyborg", Membership.Role.EDITOR, False),
+    # The owner (tovholder): a reader of Svendborg, responsible for DEMO_OWNED's initiatives.
+    "tovholder": ("svendborg", Membership.Role.READER, False),
 }
+# Addresses for the follow-up mails; .invalid is reserved, so nothing ever leaves.
+DEMO_USER_DETAILS = {
+    "konsulent": {"email": "konsulent@example.invalid", "first_name": "Karen", "last_name": "Konsulent"},
+    "tovholder": {"email": "tovholder@example.invalid", "first_name": "Tove", "last_name": "Holder"},
+}
+DEMO_OWNED = {"tovholder": ("svendborg-masterplan", ["1.2", "2.2", "5.2"])}
 PLAN_FIELDS = [
     "title", "period_start", "period_end", "adopted_on", "adopted_by", "intro", "vision",
     "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural", "published",
@@ -175,4 +183,18 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(
                     user=user, organization=Organization.objects.get(slug=org_slug), defaults={"role": role}
                 )
+            details = {k: v for k, v in DEMO_USER_DETAILS.get(username, {}).items() if not getattr(user, k)}
+            if details:
+                for field, value in details.items():
+                    setattr(user, field, value)
+                user.save(update_fields=list(details))
+            if username in DEMO_OWNED:
+                self.own(user, *DEMO_OWNED[username])
         self.stdout.write(f"Demobrugere: {', '.join(DEMO_USERS)} (adgangskode '{DEMO_PASSWORD}')")
+
+    def own(self, user, plan_slug, numbers):
+        """Make `user` the responsible user of these initiatives, unless someone else already is."""
+        for initiative in Initiative.objects.filter(plan__slug=plan_slug, number__in=numbers,
+                                                    responsible_user__isnull=True):
+            initiative.responsible_user = user
+            save_validated(initiative)
