@@ -83,6 +83,43 @@ class FollowUpRound(Versioned):
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.deadline
 
+    def progress(self, today: datetime.date | None = None, directions=()) -> dict:
+        """How far the round is: counts by state, per direction (of `directions`), and
+        the owners with requests still waiting after the deadline. Two grouped queries."""
+        State = UpdateRequest.State
+        overdue = self.is_overdue(today)
+        rows = list(self.requests.order_by().values("state", "initiative__direction_id").annotate(n=models.Count("id")))
+        counts = {state: sum(r["n"] for r in rows if r["state"] == state) for state in State.values}
+        per_direction = []
+        for direction in directions:
+            mine = {state: sum(r["n"] for r in rows if r["state"] == state and r["initiative__direction_id"] == direction.pk)
+                    for state in State.values}
+            total = sum(mine.values())
+            if total:
+                per_direction.append({
+                    "direction": direction, "total": total, "approved": mine[State.APPROVED],
+                    "in": mine[State.SUBMITTED] + mine[State.APPROVED],
+                    "waiting": sum(mine[s] for s in UpdateRequest.WAITING),
+                })
+        late_owners = []
+        if overdue:
+            late_owners = [
+                {"name": " ".join(filter(None, [r["owner__first_name"], r["owner__last_name"]]))
+                 or r["owner__username"] or "", "count": r["n"]}
+                for r in self.requests.waiting().order_by().values(
+                    "owner_id", "owner__username", "owner__first_name", "owner__last_name")
+                .annotate(n=models.Count("id")).order_by("-n", "owner__username")[:20]
+            ]
+        waiting = sum(counts[s] for s in UpdateRequest.WAITING)
+        return {
+            "total": sum(counts.values()),
+            "states": [{"value": s, "label": s.label, "count": counts[s]} for s in State],
+            "submitted": counts[State.SUBMITTED], "approved": counts[State.APPROVED],
+            "in": counts[State.SUBMITTED] + counts[State.APPROVED],
+            "waiting": waiting, "overdue": waiting if overdue else 0,
+            "directions": per_direction, "late_owners": late_owners, "is_overdue": overdue,
+        }
+
 
 class UpdateRequestQuerySet(models.QuerySet):
     def for_user(self, user, plan):

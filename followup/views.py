@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -45,19 +45,6 @@ def get_request_for_user(user, plan, year: int, pk: int) -> UpdateRequest:
     return request_obj
 
 
-def progress(round_, today) -> dict:
-    """Counts by state and overdue, in one grouped query."""
-    counts = dict(round_.requests.order_by().values_list("state").annotate(n=Count("id")))
-    total = sum(counts.values())
-    waiting = sum(counts.get(s, 0) for s in UpdateRequest.WAITING)
-    return {
-        "total": total, "states": [{"value": s, "label": s.label, "count": counts.get(s, 0)} for s in State],
-        "submitted": counts.get(State.SUBMITTED, 0), "approved": counts.get(State.APPROVED, 0),
-        "in": counts.get(State.SUBMITTED, 0) + counts.get(State.APPROVED, 0),
-        "waiting": waiting, "overdue": waiting if round_.is_overdue(today) else 0,
-    }
-
-
 def round_context(request, plan, year, round_, **overrides) -> dict:
     can_review = plan.is_editable_by(request.user)
     today = timezone.localdate()
@@ -87,7 +74,7 @@ def round_context(request, plan, year, round_, **overrides) -> dict:
     query.pop("side", None)
     context.update({
         "page": page, "requests": list(page.object_list), "filter_form": filter_form, "query": query.urlencode(),
-        "progress": progress(round_, today), "overdue": round_.is_overdue(today),
+        "progress": round_.progress(today), "overdue": round_.is_overdue(today),
         "bulk_form": BulkApproveForm(round_=round_) if can_review else None,
     })
     context.update(overrides)

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from followup.models import FollowUpRound
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
@@ -26,6 +27,10 @@ def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
     board = build_dashboard(plan, directions, filters)
     context = {"plan": plan, "form": form, "board": board}
+    if not request.htmx or request.htmx.history_restore_request:
+        # The newest follow-up round's progress (not narrowed by the filters).
+        round_ = FollowUpRound.objects.filter(plan=plan).order_by("-year").first()
+        context.update(round=round_, round_progress=round_.progress(directions=directions) if round_ else None)
     # A history-restore request (back button after hx-push-url) needs the whole page.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "reporting/dashboard/dashboard.html#body" if partial else "reporting/dashboard/dashboard.html"

@@ -19,13 +19,14 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 
+from followup.models import UpdateRequest
 from initiatives.models import Activity, CrossLink, Initiative, Period, Status
 
 from . import pdf as pdf_module
 
 # Bump when the snapshot's shape or the report's layout changes: it is part of the
 # cache key, so cached draft PDFs of the old layout are not served again.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the approved follow-up text of the year
 
 PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -92,11 +93,19 @@ def _activity_groups(activities) -> list[dict]:
     ]
 
 
+def _follow_up(row, year: int) -> dict | None:
+    """The approved report of `year`'s follow-up round for one initiative, if any."""
+    if row is None or not (row["year_text"].strip() or row["next_steps"].strip()):
+        return None
+    return {"year": year, "text": row["year_text"], "next_steps": row["next_steps"]}
+
+
 def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
     """Everything the report for `edition` shows, as plain JSON data (Danish texts).
 
     A constant number of queries whatever the plan's size: directions,
-    initiatives, their activities and their cross-links.
+    initiatives, their activities, their cross-links, and the owners' approved
+    reports of the edition's follow-up round (what was achieved, next steps).
     """
     with translation.override("da"):
         directions = list(plan.directions.all())
@@ -108,6 +117,11 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 Prefetch("cross_link_rows", queryset=CrossLink.objects.only("id", "initiative_id", "direction_id")),
             )
         )
+        approved = {
+            row["initiative_id"]: row for row in UpdateRequest.objects.filter(
+                round__plan=plan, round__year=edition.year, state=UpdateRequest.State.APPROVED,
+            ).values("initiative_id", "year_text", "next_steps")
+        }
         activity_years = {a.year for i in initiatives for a in i.activities.all()}
         years = report_years(plan, edition.year, activity_years)
         direction_by_id = {d.id: d for d in directions}
@@ -136,6 +150,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "attention": initiative.needs_attention,
                 "years": [{"year": y, "groups": _activity_groups(per_year[y])} for y in years],
                 "cross_links": [{"number": d.number, "statement": d.statement} for d in linked],
+                "follow_up": _follow_up(approved.get(initiative.id), edition.year),
             })
 
         direction_data = [

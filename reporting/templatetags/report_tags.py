@@ -130,7 +130,9 @@ def row_class(initiative: dict, years: list) -> str:
     is characters per column width at the PDF's font size.
     """
     year_count = len(years)
-    first = len(initiative.get("title", "")) + len(initiative.get("description", "")) + len(initiative.get("goal", ""))
+    follow_up = initiative.get("follow_up") or {}
+    first = (len(initiative.get("title", "")) + len(initiative.get("description", "")) + len(initiative.get("goal", ""))
+             + len(follow_up.get("text", "")) + len(follow_up.get("next_steps", "")))
     year_cells = [sum(len(text) for group in cell["groups"] for text in group["items"]) for cell in initiative["years"]]
     per_line_first = 45 if year_count else 110
     per_line_year = {1: 120, 2: 60, 3: 40, 4: 30}.get(year_count, 30)
