@@ -128,7 +128,8 @@ def test_submitting_without_the_year_text_is_refused_in_danish(client, round_, o
 def test_owner_acting_on_a_request_that_is_not_theirs_gets_403(client, round_, owner, other_owner):
     others = round_.requests.get(owner=other_owner)
     client.force_login(owner)
-    assert client.get(request_url(others)).status_code == 403
+    refused = client.get(request_url(others))
+    assert refused.status_code == 403 and "Indberetningen er ikke din." in refused.content.decode()
     response = client.post(request_url(others), owner_post(others, action="submit", year_text="Ikke min."))
     assert response.status_code == 403
     assert client.post(request_url(others, "review/"), {"decision": "approve", "version": 1}).status_code == 403
