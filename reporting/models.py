@@ -71,7 +71,7 @@ class ReportEdition(Versioned):
     @classmethod
     def unsaved_default(cls, plan, year):
         """The edition a year has before anyone saved one: defaults from the plan."""
-        return cls(plan=plan, year=year, title=_default_title(plan, year), intro=plan.intro,
+        return cls(plan=plan, year=year, title=_default_title(plan, year), intro=_default_intro(plan, year),
                    committee=plan.adopted_by)
 
     def first_save_winner(self):
@@ -118,6 +118,18 @@ class ReportEdition(Versioned):
         return bool(type(self).objects.filter(pk=self.pk, state=self.State.FINAL, pdf__isnull=True).update(pdf=pdf))
 
 
+def _default_intro(plan, year) -> str:
+    """The plan's own introduction for its first year's follow-up (seed 000 is that text);
+    for later years a default that names the year, never another year's text."""
+    if year == plan.period_start and plan.intro:
+        return plan.intro
+    return str(_(
+        "Dette er opfølgningen for %(year)s på %(plan)s. Den gør status på hvert punkt i planen: "
+        "hvad der er sket, hvad der er planlagt for de kommende år, og status med bemærkninger. "
+        "Oplysningerne er planens data pr. datoen på forsiden."
+    ) % {"year": year, "plan": plan.title})
+
+
 def _default_title(plan, year) -> str:
     return str(_("Årlig politisk opfølgning på %(plan)s") % {"plan": plan.title})
 
@@ -146,8 +158,6 @@ class ReportRender(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    # A job pending or running for longer than this is presumed lost (worker died).
-    STALE_AFTER = datetime.timedelta(minutes=10)
 
     class Meta:
         verbose_name = _("PDF-dannelse")
@@ -168,9 +178,15 @@ class ReportRender(models.Model):
     def in_progress(self) -> bool:
         return self.state in (self.State.PENDING, self.State.RUNNING)
 
+    @staticmethod
+    def stale_after() -> datetime.timedelta:
+        """A job pending or running this long is presumed lost (the worker died): the
+        render's own time cap (REPORT_RENDER_TIMEOUT) and a minute for queueing."""
+        return datetime.timedelta(seconds=float(getattr(settings, "REPORT_RENDER_TIMEOUT", 300)) + 60)
+
     def is_stale(self) -> bool:
         started = self.started_at or self.created_at
-        return self.in_progress and started is not None and timezone.now() - started > self.STALE_AFTER
+        return self.in_progress and started is not None and timezone.now() - started > self.stale_after()
 
 
 # The public side's models live with their code; importing them here registers them

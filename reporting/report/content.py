@@ -1,68 +1,97 @@
-"""The annual follow-up report: snapshot of the data, HTML from templates, PDF.
+"""The annual follow-up report: a snapshot of the data, in the shape the plan has.
 
 Everything the report shows is first collected into one JSON-serialisable
 snapshot (`build_snapshot`). The HTML preview, the PDF, the content hash that
 keys the PDF cache and the frozen content of a final edition are all made from
 that snapshot, so a final edition can be regenerated from it alone.
+
+The layout follows what the plan holds (`plan_layout`), so every plan's report
+looks like its own Word document and nothing it stores is left out:
+
+- "activities" (Svendborg masterplan, seed 000): one table per initiative,
+  the initiative | one column per year with activities | the other directions it
+  also supports;
+- "table" (Svendborg Familie 2018, seed 004): per theme one table of its
+  activities with purpose, follow-up, responsible and deadline as columns;
+- "sections" (Ikast-Brande, seed 002; Nyborg, seed 003): each effort with its
+  texts as labelled sections, and its budget per year (1.000 kr.) where it has one.
+
+Columns appear only when some row fills them; the plan's budget summary, its
+vision and every direction text are printed when the plan has them.
 """
 
 import base64
-import hashlib
-import json
 import mimetypes
+import re
 from collections import Counter
+from decimal import Decimal
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.db.models import Prefetch
-from django.template.loader import render_to_string
-from django.utils import dateformat, translation
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils import dateformat, timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from followup.models import UpdateRequest
-from initiatives.models import Activity, CrossLink, Initiative, Period, Status
+from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, Period, Phase, Status, StatusUpdate
 
-from . import pdf as pdf_module
+from .render import (  # noqa: F401  (the report's public helpers live here for callers)
+    content_hash, limit_message, render_html, render_pdf, report_context, status_chart,
+)
 
 # Bump when the snapshot's shape or the report's layout changes: it is part of the
 # cache key, so cached draft PDFs of the old layout are not served again.
-LAYOUT_VERSION = 2  # 2: the approved follow-up text of the year
+LAYOUT_VERSION = 3  # 3: layouts by plan shape and the approved follow-up text of the year
 
 PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
-
-STYLESHEETS = ["vendor/ibm-plex-sans/ibm-plex-sans.css", "css/report.css"]
+# A direction statement that starts with its own code ("F1 - Politikker …") is a
+# heading already; prefixing the plan's label would say it twice.
+CODED_STATEMENT = re.compile(r"^[A-ZÆØÅ]{0,3}\d+(?:\.\d+)*\s*[-–:.]\s")
 
 
 def report_years(plan, year: int, activity_years) -> list[int]:
-    """The year columns of the report for `year`.
+    """The year columns of the report for `year`: only years that have activities.
 
     Last year (what was done), the report year, and the two years ahead (what is
-    planned), inside the plan's period; years after the report year are left out
-    when no activity in the plan is placed in them, so the Svendborg 2024 report
-    shows 2024–2026 like the seed although the plan runs to 2027. A plan without
-    any activities (Familieafdelingen 2018) gets no year columns at all rather
-    than empty ones.
+    planned), inside the plan's period, each only when some activity is placed in
+    it, so no column is empty: the Svendborg 2024 report shows 2024–2026 like the
+    seed although the plan runs to 2027.
     """
-    if not activity_years:
-        return []
     first = max(plan.period_start, year - 1)
     last = min(plan.period_end, year + 2)
-    years = [y for y in range(first, last + 1) if y <= year or y in activity_years]
-    return years
+    return [y for y in range(first, last + 1) if y in activity_years]
 
 
-NEUTER_LABELS = {"initiativ", "projekt", "tema", "spor", "fokusområde", "mål"}
+def plan_layout(initiatives: list, activity_count: int) -> str:
+    """Which of the three layouts suits the plan, derived from what it holds.
+
+    Activities placed in years for most initiatives → "activities" (unless the
+    initiatives carry budgets, then their texts and budgets need the width);
+    initiatives described by responsible, deadline and follow-up → "table";
+    otherwise labelled "sections".
+    """
+    count = len(initiatives) or 1
+    budgeted = sum(1 for i in initiatives if i.budget_lines.all())
+    if activity_count >= count and not budgeted:
+        return "activities"
+    tabular = sum(1 for i in initiatives if i.responsible and (i.deadline or i.follow_up))
+    if not budgeted and tabular * 2 >= count and not any(i.actions or i.expected_outcomes for i in initiatives):
+        return "table"
+    return "sections"
 
 
-def definite(label: str) -> str:
-    """Danish definite form of a plan's label: Initiativ → initiativet, Indsats → indsatsen."""
-    word = label.strip().lower()
-    if not word:
-        return word
-    if word in NEUTER_LABELS:
-        return word + "et"
-    return word + ("n" if word.endswith("e") else "en")
+def direction_heading(direction, label: str) -> str:
+    statement = " ".join(direction.statement.split())
+    if CODED_STATEMENT.match(statement):
+        return statement
+    return f"{label} {direction.number}: {statement}"
+
+
+def thousands(amount) -> str:
+    """An amount in kroner as 1.000 kr. the way the Nyborg budget prints it: 18.920, 0, 1.383,5."""
+    value = Decimal(amount) / 1000
+    places = 0 if value == value.to_integral_value() else 1
+    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def _logo_data_uri(organization) -> str:
@@ -81,16 +110,26 @@ def _logo_data_uri(organization) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+def _period_label(period: str, labels: dict) -> str:
+    if period == Period.YEAR:
+        return ""
+    label = str(labels.get(period, ""))
+    return label.lower() if period.startswith("m") else label  # Danish months are lower case
+
+
 def _activity_groups(activities) -> list[dict]:
     """Activities of one year, grouped under "1. halvår", "2. halvår", … (whole year first)."""
     groups: dict[str, list[str]] = {}
     for activity in sorted(activities, key=lambda a: (PERIOD_ORDER.get(a.period, 99), a.order, a.id)):
-        groups.setdefault(activity.period, []).append(activity.text)
+        extra = [part for part in (
+            _("Ansvarlig: %(who)s") % {"who": activity.responsible} if activity.responsible else "",
+            _("Frist: %(when)s") % {"when": activity.deadline} if activity.deadline else "",
+            _("udført") if activity.done else "",
+        ) if part]
+        text = activity.text + (f" ({'; '.join(extra)})" if extra else "")
+        groups.setdefault(activity.period, []).append(text)
     labels = dict(Period.choices)
-    return [
-        {"label": "" if period == Period.YEAR else str(labels.get(period, "")), "items": items}
-        for period, items in groups.items()
-    ]
+    return [{"label": _period_label(period, labels), "items": items} for period, items in groups.items()]
 
 
 def _follow_up(row, year: int) -> dict | None:
@@ -100,23 +139,112 @@ def _follow_up(row, year: int) -> dict | None:
     return {"year": year, "text": row["year_text"], "next_steps": row["next_steps"]}
 
 
+def _budget(lines) -> dict | None:
+    """An initiative's budget lines as rows × budget years, in 1.000 kr."""
+    if not lines:
+        return None
+    years = sorted({line.year for line in lines})
+    rows: dict[tuple, dict] = {}
+    for line in lines:
+        row = rows.setdefault((line.kind, line.label), {
+            "label": line.label, "amounts": {},
+            "note": "" if line.kind == BudgetLine.Kind.EXPENSE else str(BudgetLine.Kind(line.kind).label).lower()})
+        row["amounts"][line.year] = row["amounts"].get(line.year, 0) + line.amount
+    return {
+        "years": years,
+        "rows": [{**row, "cells": [thousands(row["amounts"][y]) if y in row["amounts"] else "" for y in years],
+                  "amounts": None} for row in rows.values()],
+    }
+
+
+def _budget_summary(lines, initiative_numbers: dict) -> list[dict]:
+    """The plan's budget as seed 003 prints it: expenses, then financing, each with its total."""
+    tables = []
+    for kind, caption, total_label in (
+        (BudgetLine.Kind.EXPENSE, _("Merudgifter i 1.000 kr."), _("Merudgifter i alt")),
+        (BudgetLine.Kind.FINANCING, _("Finansiering i 1.000 kr."), _("Finansiering i alt")),
+    ):
+        kind_lines = [line for line in lines if line.kind == kind]
+        if not kind_lines:
+            continue
+        years = sorted({line.year for line in kind_lines})
+        rows: dict[tuple, dict] = {}
+        totals = {y: 0 for y in years}
+        for line in kind_lines:
+            key = (line.initiative_id, line.label)
+            row = rows.setdefault(key, {"label": line.label, "number": initiative_numbers.get(line.initiative_id, ""),
+                                        "amounts": {}})
+            row["amounts"][line.year] = row["amounts"].get(line.year, 0) + line.amount
+            totals[line.year] += line.amount
+        tables.append({
+            "caption": caption, "years": years, "total_label": total_label,
+            "rows": [{"label": r["label"], "number": r["number"],
+                      "cells": [thousands(r["amounts"][y]) if y in r["amounts"] else "" for y in years]}
+                     for r in rows.values()],
+            "totals": [thousands(totals[y]) for y in years],
+        })
+    return tables
+
+
+def _previous_statuses(plan, edition) -> tuple[dict, str]:
+    """Status per initiative number in the last final edition before this one, and its label."""
+    from ..models import ReportEdition
+
+    earlier = (ReportEdition.objects.filter(plan=plan, state=ReportEdition.State.FINAL, year__lte=edition.year)
+               .exclude(pk=edition.pk).order_by("-year", "-finalised_at", "-id").only("year", "finalised_at", "snapshot")
+               .first())
+    if earlier is None or not earlier.snapshot:
+        return {}, ""
+    statuses = {i["number"]: i.get("status_label", "") for d in earlier.snapshot.get("directions", [])
+                for i in d.get("initiatives", [])}
+    when = dateformat.format(timezone.localtime(earlier.finalised_at), "j. F Y") if earlier.finalised_at else ""
+    return statuses, _("opfølgningen %(year)s (endelig %(when)s)") % {"year": earlier.year, "when": when}
+
+
+def _dates(initiative) -> str:
+    start, end = initiative.start_date, initiative.end_date
+    fmt = "j. F Y"
+    if start and end:
+        return f"{dateformat.format(start, fmt)} – {dateformat.format(end, fmt)}"
+    if start:
+        return _("fra %(date)s") % {"date": dateformat.format(start, fmt)}
+    if end:
+        return _("til %(date)s") % {"date": dateformat.format(end, fmt)}
+    return ""
+
+
+def _funding(initiative) -> str:
+    from masterplan.templatetags.portal import kr
+
+    parts = [part for part in (initiative.funding_source, kr(initiative.funding_amount)) if part]
+    return ", ".join(parts)
+
+
+def _initiatives(plan):
+    latest = StatusUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-created_at", "-id")
+    return list(
+        Initiative.objects.filter(plan=plan)
+        .order_by("direction__order", "direction__number", "order", "id")
+        .annotate(latest_note=Subquery(latest.values("note")[:1]), latest_at=Subquery(latest.values("created_at")[:1]))
+        .prefetch_related(
+            Prefetch("activities", queryset=Activity.objects.order_by("year", "order", "id")),
+            Prefetch("cross_link_rows", queryset=CrossLink.objects.only("id", "initiative_id", "direction_id")),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.order_by("kind", "order", "year", "id")),
+        )
+    )
+
+
 def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
     """Everything the report for `edition` shows, as plain JSON data (Danish texts).
 
     A constant number of queries whatever the plan's size: directions,
-    initiatives, their activities, their cross-links, and the owners' approved
-    reports of the edition's follow-up round (what was achieved, next steps).
+    initiatives (with their latest status note), their activities, cross-links and
+    budget lines, the owners' approved reports of the edition's follow-up round (what
+    was achieved, next steps), the plan's own budget lines and the last final edition.
     """
     with translation.override("da"):
         directions = list(plan.directions.all())
-        initiatives = list(
-            Initiative.objects.filter(plan=plan)
-            .order_by("direction__order", "direction__number", "order", "id")
-            .prefetch_related(
-                Prefetch("activities", queryset=Activity.objects.order_by("year", "order", "id")),
-                Prefetch("cross_link_rows", queryset=CrossLink.objects.only("id", "initiative_id", "direction_id")),
-            )
-        )
+        initiatives = _initiatives(plan)
         approved = {
             row["initiative_id"]: row for row in UpdateRequest.objects.filter(
                 round__plan=plan, round__year=edition.year, state=UpdateRequest.State.APPROVED,
@@ -124,8 +252,11 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
         }
         activity_years = {a.year for i in initiatives for a in i.activities.all()}
         years = report_years(plan, edition.year, activity_years)
+        layout = plan_layout(initiatives, sum(len(i.activities.all()) for i in initiatives))
         direction_by_id = {d.id: d for d in directions}
         status_labels = dict(Status.choices)
+        phase_labels = dict(Phase.choices)
+        before, since = _previous_statuses(plan, edition)
 
         by_direction: dict[int, list] = {d.id: [] for d in directions}
         for initiative in initiatives:
@@ -138,53 +269,97 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                  if row.direction_id in direction_by_id),
                 key=lambda d: (d.order, d.number),
             )
+            status_label = str(status_labels.get(initiative.status, ""))
+            previous = before.get(initiative.number, "")
             by_direction.setdefault(initiative.direction_id, []).append({
                 "number": initiative.number,
                 "title": initiative.title,
                 "description": initiative.description,
                 "goal": initiative.goal,
+                "purpose": initiative.purpose,
+                "implementation": initiative.follow_up,
+                "actions": list(initiative.actions or []),
+                "expected_outcomes": list(initiative.expected_outcomes or []),
+                "success_criteria": list(initiative.success_criteria or []),
                 "responsible": initiative.responsible,
                 "deadline": initiative.deadline,
+                "dates": _dates(initiative),
+                "funding": _funding(initiative),
+                "phase_label": str(phase_labels.get(initiative.phase, "")) if initiative.phase else "",
                 "status": initiative.status,
-                "status_label": str(status_labels.get(initiative.status, "")),
+                "status_label": status_label,
+                "status_note": initiative.latest_note or "",
+                "status_date": dateformat.format(timezone.localtime(initiative.latest_at), "j. F Y")
+                if initiative.latest_at else "",
+                "status_before": previous if previous and previous != status_label else "",
                 "attention": initiative.needs_attention,
                 "years": [{"year": y, "groups": _activity_groups(per_year[y])} for y in years],
+                "budget": _budget(list(initiative.budget_lines.all())),
                 "cross_links": [{"number": d.number, "statement": d.statement} for d in linked],
                 "follow_up": _follow_up(approved.get(initiative.id), edition.year),
             })
 
-        direction_data = [
-            {"number": d.number, "title": d.title, "statement": d.statement,
-             "label": f"{plan.direction_label} {d.number}", "initiatives": by_direction.get(d.id, [])}
-            for d in directions
-        ]
-        meeting = ""
-        if edition.meeting_date:
-            meeting = dateformat.format(edition.meeting_date, "j. F Y")
+        direction_data = []
+        for d in directions:
+            label = f"{plan.direction_label} {d.number}"
+            direction_data.append({
+                "number": d.number, "title": d.title, "statement": d.statement, "label": label,
+                "heading": direction_heading(d, plan.direction_label),
+                "goal": d.goal, "purpose": d.purpose, "description": d.description,
+                "success_criteria": list(d.success_criteria or []), "focus_points": list(d.focus_points or []),
+                "initiatives": by_direction.get(d.id, []),
+            })
+        all_initiatives = [i for d in direction_data for i in d["initiatives"]]
+        numbers = {i.id: i.number for i in initiatives}
+        budget_lines = list(BudgetLine.objects.filter(plan=plan).order_by("kind", "initiative__direction__order",
+                                                                           "initiative__order", "order", "year", "id"))
+        plan_lines = [line for line in budget_lines if line.initiative_id is None]
+        summary_lines = plan_lines + [line for line in budget_lines if line.initiative_id is not None]
+        meeting = dateformat.format(edition.meeting_date, "j. F Y") if edition.meeting_date else ""
         return {
             "layout": LAYOUT_VERSION,
+            "shape": layout,
             "organization": {"name": plan.organization.name, "logo": _logo_data_uri(plan.organization)},
             "plan": {
                 "title": plan.title, "slug": plan.slug,
                 "period_start": plan.period_start, "period_end": plan.period_end,
+                "period": str(plan.period_start) if plan.period_start == plan.period_end
+                else f"{plan.period_start}–{plan.period_end}",
+                "vision": plan.vision,
+                "adopted_on": dateformat.format(plan.adopted_on, "j. F Y") if plan.adopted_on else "",
+                "adopted_by": plan.adopted_by,
                 "direction_label": plan.direction_label, "direction_label_plural": plan.direction_label_plural,
                 "initiative_label": plan.initiative_label, "initiative_label_plural": plan.initiative_label_plural,
-                "initiative_definite": definite(plan.initiative_label),
             },
             "edition": {
                 "year": edition.year, "title": edition.title, "intro": edition.intro,
                 "committee": edition.committee, "meeting_date": meeting,
                 "final": edition.is_final if final is None else final,
+                "data_date": dateformat.format(timezone.localdate(), "j. F Y"),
+                "since": since,
             },
             "years": years,
+            "columns": _columns(layout, all_initiatives, years),
             "directions": direction_data,
+            "budget_summary": _budget_summary(summary_lines, numbers),
             "summary": _summary(direction_data, status_labels),
         }
+
+
+def _columns(layout: str, initiatives: list, years: list) -> dict:
+    """Which optional columns some row fills (a column no row fills is left out)."""
+    if layout == "activities":
+        return {"links": any(i["cross_links"] for i in initiatives)}
+    if layout == "table":
+        return {key: any(i[key] for i in initiatives)
+                for key in ("description", "purpose", "implementation", "responsible", "deadline")}
+    return {}
 
 
 def _summary(directions: list[dict], status_labels: dict) -> dict:
     """Counts per status and per direction, and the initiatives needing attention."""
     totals = Counter(i["status"] for d in directions for i in d["initiatives"])
+    used = [s for s in Status.values if totals.get(s)]
     statuses = [{"status": s, "label": str(status_labels[s]), "count": totals.get(s, 0)} for s in Status.values]
     per_direction = []
     for direction in directions:
@@ -193,106 +368,12 @@ def _summary(directions: list[dict], status_labels: dict) -> dict:
             "number": direction["number"], "label": direction["label"], "title": direction["title"],
             "total": len(direction["initiatives"]),
             "counts": [{"status": s, "label": str(status_labels[s]), "count": counts.get(s, 0)} for s in Status.values],
+            "used_counts": [counts.get(s, 0) for s in used],
         })
     attention = [
         {"number": i["number"], "title": i["title"], "status": i["status"], "status_label": i["status_label"],
-         "direction": d["label"], "responsible": i["responsible"]}
+         "direction": d["label"], "responsible": i["responsible"], "note": i["status_note"]}
         for d in directions for i in d["initiatives"] if i["attention"]
     ]
-    return {"total": sum(totals.values()), "statuses": statuses, "directions": per_direction, "attention": attention}
-
-
-def content_hash(snapshot: dict) -> str:
-    encoded = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()
-
-
-def report_context(snapshot: dict) -> dict:
-    """Template context for the report body (the same for preview and PDF)."""
-    return {"report": snapshot, "chart": status_chart(snapshot["summary"])}
-
-
-# Status colours of the PDF and the chart: each passes 4.5:1 against white text or
-# is drawn with a dark outline, and the status word always stands beside it.
-STATUS_COLOURS = {
-    "not_assessed": "#ffffff",
-    "not_started": "#c9dcf0",
-    "on_track": "#358000",
-    "at_risk": "#ffbf00",
-    "delayed": "#b51d09",
-    "done": "#0059b3",
-    "paused": "#747474",
-}
-
-
-def status_chart(summary: dict) -> dict:
-    """Geometry for templates/charts/status_summary.svg: one stacked bar per direction."""
-    bar_width = 560
-    row_height = 28
-    rows = []
-    biggest = max([d["total"] for d in summary["directions"]] + [1])
-    for index, direction in enumerate(summary["directions"]):
-        x = 0.0
-        segments = []
-        for count in direction["counts"]:
-            if not count["count"]:
-                continue
-            width = bar_width * count["count"] / biggest
-            segments.append({**count, "x": round(x, 2), "width": round(width, 2),
-                             "colour": STATUS_COLOURS[count["status"]]})
-            x += width
-        rows.append({"label": direction["label"], "total": direction["total"], "segments": segments,
-                     "y": index * row_height, "end": round(x, 2)})
-    legend = [{**s, "colour": STATUS_COLOURS[s["status"]], "y": i * 22}
-              for i, s in enumerate(summary["statuses"])]
-    height = max(len(rows) * row_height, len(legend) * 22) + 10
-    return {"rows": rows, "legend": legend, "height": height, "bar_width": bar_width, "row_height": row_height}
-
-
-def render_html(snapshot: dict, *, title: str | None = None) -> str:
-    """The standalone HTML document the PDF is made from."""
-    with translation.override("da"):
-        return render_to_string("reporting/report/document.html", report_context(snapshot))
-
-
-def _static_roots() -> list[str]:
-    roots = [str(path) for path in getattr(settings, "STATICFILES_DIRS", [])]
-    if settings.STATIC_ROOT:
-        roots.append(str(settings.STATIC_ROOT))
-    return roots
-
-
-def _stylesheet_paths() -> list[str]:
-    return [finders.find(path) for path in STYLESHEETS]
-
-
-def render_pdf(snapshot: dict, *, capped: bool | None = None) -> bytes:
-    """The PDF for `snapshot`; `capped`: in a child process with time and memory limits.
-
-    Capped unless settings.REPORT_RENDER_ISOLATED is False (tests, to save the child's
-    start-up). Raises pdf.RenderLimitExceeded when a cap is hit (see `limit_message`).
-    """
-    if capped is None:
-        capped = getattr(settings, "REPORT_RENDER_ISOLATED", True)
-    html = render_html(snapshot)
-    roots = _static_roots()
-    base_url = f"file://{roots[0]}/"
-    if not capped:
-        return pdf_module.html_to_pdf(html, _stylesheet_paths(), roots, base_url)
-    return pdf_module.html_to_pdf_capped(
-        html, _stylesheet_paths(), roots, base_url,
-        timeout=getattr(settings, "REPORT_RENDER_TIMEOUT", 300),
-        memory_mb=getattr(settings, "REPORT_RENDER_MEMORY_MB", 2048),
-    )
-
-
-def limit_message(kind: str) -> str:
-    if kind == "memory":
-        return _(
-            "PDF'en kunne ikke dannes, fordi den krævede mere hukommelse end tilladt. "
-            "Prøv igen, eller kontakt en administrator, hvis planen er meget stor."
-        )
-    return _(
-        "PDF'en kunne ikke dannes inden for tidsgrænsen på %(seconds)s sekunder. "
-        "Prøv igen senere, eller kontakt en administrator, hvis planen er meget stor."
-    ) % {"seconds": getattr(settings, "REPORT_RENDER_TIMEOUT", 300)}
+    return {"total": sum(totals.values()), "statuses": statuses, "directions": per_direction, "attention": attention,
+            "used": [{"status": s, "label": str(status_labels[s])} for s in used]}

@@ -1,23 +1,32 @@
 """HTML → PDF with WeasyPrint, locked down, optionally in a capped child process.
 
-This module imports nothing from Django so that the child process
-(`python -m reporting.report.pdf`) starts fast and holds no database connection: the
-parent renders the HTML from the templates, the child only lays it out. The
-child gets hard limits on address space and CPU time (and the parent a
-wall-clock timeout), so one huge or hostile plan can never take a worker down.
+This module imports nothing from Django, so the render children hold no
+database connection, settings or secrets: the parent renders the HTML from the
+templates, a child only lays it out. Children are forked from a *fork server*
+(multiprocessing's "forkserver"), a small process started once per parent with
+a bare environment that has WeasyPrint already imported: each render pays a
+fork, not a Python and WeasyPrint start-up. Every child gets hard limits on
+address space and CPU time (and the parent a wall-clock timeout), so one huge or
+hostile plan can never take a worker down.
 """
 
 import errno
-import json
 import os
 import resource
 import signal
-import subprocess
-import sys
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 EXIT_MEMORY = 3
+EXIT_FAILED = 4
+# The render child's whole environment: what fontconfig, pango and Python need, nothing else
+# (no database URL, secret key or single sign-on secret).
+CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "FONTCONFIG_FILE", "FONTCONFIG_PATH",
+                     "XDG_CACHE_HOME", "XDG_DATA_DIRS", "PYTHONPATH")
+# A failure while the child's peak address space is this close to its cap is the cap's doing,
+# whatever exception the C libraries turned it into.
+MEMORY_NEAR_CAP = 0.9
 
 
 class RenderLimitExceeded(Exception):
@@ -57,6 +66,11 @@ def static_fetcher(static_roots):
     return StaticOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
+def _show_bookmarks(document, pdf):
+    """Open the PDF with its bookmarks (direction → initiative) shown."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+
+
 def html_to_pdf(html: str, stylesheets: list[str], static_roots: list[str], base_url: str) -> bytes:
     """Lay out `html` with `stylesheets` (file paths) as a tagged PDF/UA document."""
     from weasyprint import CSS, HTML
@@ -66,58 +80,121 @@ def html_to_pdf(html: str, stylesheets: list[str], static_roots: list[str], base
     fonts = FontConfiguration()  # shared, or the @font-face rules are not used
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     css = [CSS(filename=path, url_fetcher=fetcher, font_config=fonts) for path in stylesheets]
-    return document.write_pdf(stylesheets=css, font_config=fonts, pdf_variant="pdf/ua-1", pdf_tags=True)
+    return document.write_pdf(stylesheets=css, font_config=fonts, pdf_variant="pdf/ua-1", pdf_tags=True,
+                              finisher=_show_bookmarks)
 
 
-def _limit_child(memory_bytes: int, cpu_seconds: int):
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    return apply
+_context = None
+_context_lock = threading.Lock()
+# CPU time and peak memory of the last capped render's child (for logs and bench/report.py).
+last_render: dict = {}
+
+
+def _fork_server():
+    """The multiprocessing context whose fork server has WeasyPrint loaded (started once)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            import multiprocessing
+            from multiprocessing import forkserver
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["reporting.report.pdf", "weasyprint"])
+            saved = dict(os.environ)
+            try:  # the server, and so every child, starts with the bare environment
+                os.environ.clear()
+                os.environ.update({k: v for k, v in saved.items() if k in CHILD_ENVIRONMENT})
+                forkserver.ensure_running()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            _context = context
+        return _context
+
+
+def child_environment() -> dict:
+    """The environment a render child sees (run in one, e.g. by a test)."""
+    return dict(os.environ)
+
+
+def _peak_address_space() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _child(connection, args, memory_bytes: int, cpu_seconds: int):
+    """In the forked child: apply the caps, render, send back the PDF or why it failed."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    try:
+        pdf = html_to_pdf(*args)
+    except BaseException as error:  # noqa: BLE001  (the parent needs a reason, whatever it was)
+        near_cap = _peak_address_space() >= MEMORY_NEAR_CAP * memory_bytes
+        chain, cause = [], error
+        while cause is not None and len(chain) < 10:
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        memory = near_cap or any(isinstance(e, MemoryError) or getattr(e, "errno", None) == errno.ENOMEM
+                                 for e in chain)
+        try:
+            connection.send(("memory",) if memory else ("failed", f"{type(error).__name__}: {error}"[:2000]))
+        except BaseException:  # noqa: BLE001
+            os._exit(EXIT_MEMORY if memory else EXIT_FAILED)
+        os._exit(EXIT_MEMORY if memory else EXIT_FAILED)
+    connection.send_bytes(pdf)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    connection.send({"cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024})
+    os._exit(0)
 
 
 def html_to_pdf_capped(html, stylesheets, static_roots, base_url, *, timeout: float, memory_mb: int) -> bytes:
-    """`html_to_pdf` in a child process with a wall-clock timeout and memory/CPU caps."""
-    payload = json.dumps({
-        "html": html, "stylesheets": stylesheets, "static_roots": static_roots, "base_url": base_url,
-    }).encode()
-    cpu = max(1, int(timeout) + 1)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_SECRET")}
+    """`html_to_pdf` in a forked child with a wall-clock timeout and memory/CPU caps."""
+    context = _fork_server()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child, args=(sender, (html, stylesheets, static_roots, base_url), memory_mb * 1024 * 1024,
+                             max(1, int(timeout) + 1)), daemon=True)
+    process.start()
+    sender.close()
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "reporting.report.pdf"],
-            input=payload, capture_output=True, timeout=timeout,
-            preexec_fn=_limit_child(memory_mb * 1024 * 1024, cpu),
-            cwd=str(Path(__file__).resolve().parents[2]), env=env,
-        )
-    except subprocess.TimeoutExpired:
-        raise RenderLimitExceeded("timeout") from None
-    if done.returncode == 0:
-        return done.stdout
-    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):  # the CPU cap
-        raise RenderLimitExceeded("timeout")
-    # Under the address-space cap, Python raises MemoryError, and the C libraries
-    # (GLib, pango, harfbuzz) that fail to allocate trap, abort or crash.
-    crashed = (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGTRAP)
-    if done.returncode == EXIT_MEMORY or done.returncode in crashed \
-            or b"MemoryError" in done.stderr or b"allocate" in done.stderr:
+        if not receiver.poll(timeout):
+            raise RenderLimitExceeded("timeout")
+        try:
+            message = receiver.recv_bytes()
+            # A PDF (then its stats) or, from a failed child, the pickled reason.
+            stats = receiver.recv() if message.startswith(b"%PDF") else {}
+        except EOFError:
+            message, stats = None, {}
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        receiver.close()
+    code = process.exitcode
+    if message is not None and code == 0 and message.startswith(b"%PDF"):
+        last_render.clear()
+        last_render.update(stats)
+        return message
+    if code == EXIT_MEMORY:
         raise RenderLimitExceeded("memory")
-    raise RenderFailed(f"exit {done.returncode}: " + done.stderr.decode(errors="replace")[-2000:])
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):  # the CPU cap
+        raise RenderLimitExceeded("timeout")
+    # Under the address-space cap the C libraries (GLib, pango, harfbuzz) that fail to
+    # allocate abort or crash rather than raise.
+    if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGTRAP):
+        raise RenderLimitExceeded("memory")
+    detail = ""
+    if message:
+        import pickle
 
-
-def _child_main():
-    try:
-        args = json.loads(sys.stdin.buffer.read())
-        pdf = html_to_pdf(args["html"], args["stylesheets"], args["static_roots"], args["base_url"])
-    except MemoryError:
-        os._exit(EXIT_MEMORY)
-    except OSError as error:
-        if error.errno == errno.ENOMEM:
-            os._exit(EXIT_MEMORY)
-        raise
-    sys.stdout.buffer.write(pdf)
-    sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    _child_main()
+        try:
+            detail = str(pickle.loads(message)[-1])
+        except Exception:  # noqa: BLE001
+            detail = ""
+    raise RenderFailed(f"exit {code}: {detail}")

@@ -66,5 +66,18 @@ def start_render(plan, year: int, snapshot: dict, content_hash: str, *, retry: b
         created = True
     if created:
         transaction.on_commit(lambda: render_report.enqueue(render.pk))
+        prune_renders(plan, year, keep=content_hash)
     render.refresh_from_db()
     return render
+
+
+def prune_renders(plan, year: int, *, keep: str) -> int:
+    """Delete the year's finished renders of older content: a draft's PDF is only ever
+    served for its current content, and a final edition keeps its own copy. A render a
+    final edition still waits for is kept."""
+    waiting = ReportEdition.objects.filter(plan=plan, year=year, state=ReportEdition.State.FINAL,
+                                           pdf__isnull=True).values("content_hash")
+    deleted, _counts = (ReportRender.objects.filter(plan=plan, year=year,
+                                                    state__in=[ReportRender.State.DONE, ReportRender.State.FAILED])
+                        .exclude(content_hash=keep).exclude(content_hash__in=waiting).delete())
+    return deleted
