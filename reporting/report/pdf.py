@@ -164,6 +164,7 @@ def html_to_pdf_capped(html, stylesheets, static_roots, base_url, *, timeout: fl
     sender.close()
     try:
         if not receiver.poll(timeout):
+            process.kill()
             raise RenderLimitExceeded("timeout")
         try:
             message = receiver.recv_bytes()
@@ -172,12 +173,13 @@ def html_to_pdf_capped(html, stylesheets, static_roots, base_url, *, timeout: fl
         except EOFError:
             message, stats = None, {}
     finally:
+        process.join(5)  # a child that sent its answer exits by itself
         if process.is_alive():
             process.kill()
-        process.join(5)
+            process.join(5)
         receiver.close()
     code = process.exitcode
-    if message is not None and code == 0 and message.startswith(b"%PDF"):
+    if message is not None and message.startswith(b"%PDF") and stats:
         last_render.clear()
         last_render.update(stats)
         return message
