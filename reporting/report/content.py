@@ -46,6 +46,10 @@ PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 # A direction statement that starts with its own code ("F1 - Politikker …") is a
 # heading already; prefixing the plan's label would say it twice.
+# A status note written by approving a follow-up round ("Opfølgning 2025: …") repeats
+# that round's approved year text, which the report prints only in its own year's
+# edition (as "Status <år>: …"), so it is not printed again as a status note.
+ROUND_NOTE = re.compile(r"^Opfølgning \d{4}: ")
 CODED_STATEMENT = re.compile(r"^[A-ZÆØÅ]{0,3}\d+(?:\.\d+)*\s*[-–:.]\s")
 
 
@@ -288,7 +292,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "phase_label": str(phase_labels.get(initiative.phase, "")) if initiative.phase else "",
                 "status": initiative.status,
                 "status_label": status_label,
-                "status_note": initiative.latest_note or "",
+                "status_note": "" if ROUND_NOTE.match(initiative.latest_note or "") else initiative.latest_note or "",
                 "status_date": dateformat.format(timezone.localtime(initiative.latest_at), "j. F Y")
                 if initiative.latest_at else "",
                 "status_before": previous if previous and previous != status_label else "",
