@@ -21,6 +21,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# With DEBUG on, users still see the Danish error pages unless a developer asks for
+# Django's debug pages (masterplan.middleware.PortalErrorPagesMiddleware).
+DEBUG_PAGES = env_bool("DJANGO_DEBUG_PAGES", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "config.security.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "masterplan.middleware.PortalErrorPagesMiddleware",
     "initiatives.audit.AuditUserMiddleware",
     "config.security.SecurityEventMiddleware",
     # Last, so it sees the lock-out flag that the login view's authenticate() sets.

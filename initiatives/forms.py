@@ -118,6 +118,8 @@ class CrossLinkForm(DKFDSMixin, forms.Form):
     version = VersionField(css_class="initiative-version")
 
     def __init__(self, *args, initiative, **kwargs):
+        # Its own ids: the status form on the same page also has a version field.
+        kwargs.setdefault("auto_id", "crosslinks_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["directions"]
         field.queryset = Direction.objects.filter(plan_id=initiative.plan_id).exclude(pk=initiative.direction_id)

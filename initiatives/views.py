@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -80,7 +81,7 @@ def detail_context(request, initiative, **overrides) -> dict:
             status_form=StatusForm(initial={
                 "status": initiative.status, "phase": initiative.phase, "version": initiative.version,
             }),
-            activity_form=ActivityForm(initiative=initiative, initial={"year": initiative.plan.period_start}),
+            activity_form=ActivityForm(initiative=initiative, initial={"year": remembered_year(request, initiative)}),
         )
     if can_edit:
         context.update(
@@ -91,6 +92,15 @@ def detail_context(request, initiative, **overrides) -> dict:
         )
     context.update(overrides)
     return context
+
+
+def remembered_year(request, initiative) -> int:
+    """The year the user last added an activity to (so "Tilføj aktivitet" keeps it), else the first."""
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if initiative.plan.contains_year(year) else initiative.plan.period_start
 
 
 def respond(request, initiative, section: str, message: str = "", status: int = 200, **overrides):
@@ -214,10 +224,15 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return respond(request, initiative, "activities", status=422, activity_form=form)
     activity = form.save(commit=False)
-    activity.order = initiative.activities.filter(year=activity.year).count() + 1
+    # At the end of its year, whatever order numbers the year's activities already have.
+    last = initiative.activities.filter(year=activity.year).aggregate(last=Max("order"))["last"] or 0
+    activity.order = last + 1
     activity.save()
-    return respond(request, initiative, "activities", _("Aktiviteten er tilføjet til %(year)s.") % {
-        "year": activity.year})
+    message = _("Aktiviteten er tilføjet til %(year)s.") % {"year": activity.year}
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(f"{initiative.get_absolute_url()}?year={activity.year}#activities")
+    return respond(request, initiative, "activities", message)
 
 
 @login_required
@@ -233,10 +248,20 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation page (deleting cannot be undone). POST: delete."""
     activity = get_activity_for_editor(request.user, pk)
     initiative = activity.initiative
+    if request.method == "GET":
+        return render(request, "confirm.html", {
+            "plan": initiative.plan, "initiative": initiative, "current": _("Slet aktivitet"),
+            "heading": _("Slet aktivitet"),
+            "question": _("Vil du slette denne aktivitet? Det kan ikke fortrydes."),
+            "details": [f"{activity.year}, {activity.get_period_display()}: {activity.text}"],
+            "action": request.path, "submit_label": _("Slet aktiviteten"),
+            "cancel_url": f"{initiative.get_absolute_url()}#aktivitet-{activity.pk}",
+        })
     activity.delete()
     return respond(request, initiative, "activities", _("Aktiviteten er slettet."))
 

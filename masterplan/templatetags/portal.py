@@ -9,17 +9,6 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-STATUS_BADGE = {
-    "not_assessed": "",
-    "not_started": "badge-info",
-    "on_track": "badge-success",
-    "at_risk": "badge-warning",
-    "delayed": "badge-error",
-    "done": "badge-success",
-    "paused": "",
-}
-
-
 @register.filter
 def kr(value) -> str:
     """1015699 → "1.015.699 kr." (Danish grouping, whole kroner)."""
@@ -49,8 +38,9 @@ def plaintext(value) -> str:
 
 @register.inclusion_tag("partials/status_badge.html")
 def status_badge(initiative_or_status, label=None):
-    """A status mark: colour and the status's name in words (colour never alone)."""
+    """A status mark: the palette's colour (static/css/status.css) beside the status's
+    name in words, so colour never carries the meaning alone."""
     status = getattr(initiative_or_status, "status", initiative_or_status)
     if label is None:
         label = initiative_or_status.get_status_display()
-    return {"badge_class": STATUS_BADGE.get(status, ""), "label": label, "status": status}
+    return {"label": label, "status": status}

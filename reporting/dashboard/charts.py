@@ -11,20 +11,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from initiatives.models import BudgetLine, Status
+from masterplan.palette import STATUS_COLOURS as PALETTE
 
 FONT = "IBM Plex Sans, Arial, sans-serif"
 DARK_TEXT = "#1a1a1a"
-# Status → (fill, text on fill). Chosen to stay apart for colour-blind readers
-# (blue / orange / purple / grey / dark) and to keep white text readable.
-STATUS_COLOURS = {
-    Status.NOT_ASSESSED: "#6b6b6b",
-    Status.NOT_STARTED: "#005ea8",
-    Status.ON_TRACK: "#00703c",
-    Status.AT_RISK: "#9e4c00",
-    Status.DELAYED: "#b0001e",
-    Status.DONE: "#1f3b4d",
-    Status.PAUSED: "#6a3d9a",
-}
+# Status fills: the one palette of static/css/status.css (badges, charts, PDF).
+STATUS_COLOURS = {Status(status): colour for status, colour in PALETTE.items()}
 HEAT_STEPS = ["#ffffff", "#d6e6f5", "#9cc3e6", "#4a8fcf", "#1f63a8", "#0b3d6e"]
 BUDGET_COLOURS = {BudgetLine.Kind.EXPENSE: "#005ea8", BudgetLine.Kind.FINANCING: "#00703c"}
 

@@ -40,7 +40,7 @@ from .render import (  # noqa: F401  (the report's public helpers live here for 
 
 # Bump when the snapshot's shape or the report's layout changes: it is part of the
 # cache key, so cached draft PDFs of the old layout are not served again.
-LAYOUT_VERSION = 3  # 3: layouts by plan shape and the approved follow-up text of the year
+LAYOUT_VERSION = 4  # 3: layouts by plan shape and the approved follow-up text of the year; 4: one status palette
 
 PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024

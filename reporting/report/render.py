@@ -11,23 +11,16 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from masterplan.palette import STATUS_COLOURS as PALETTE
+
 from . import pdf as pdf_module
 
-STYLESHEETS = ["vendor/ibm-plex-sans/ibm-plex-sans.css", "css/report.css"]
+STYLESHEETS = ["vendor/ibm-plex-sans/ibm-plex-sans.css", "css/status.css", "css/report.css"]
 TEMPLATES = ["reporting/report/document.html", "reporting/report/body.html", "reporting/report/_initiative.html",
              "charts/status_summary.svg"]
 
-# Status colours of the PDF and the chart: each passes 4.5:1 against white text or
-# is drawn with a dark outline, and the status word always stands beside it.
-STATUS_COLOURS = {
-    "not_assessed": "#ffffff",
-    "not_started": "#c9dcf0",
-    "on_track": "#358000",
-    "at_risk": "#ffbf00",
-    "delayed": "#b51d09",
-    "done": "#0059b3",
-    "paused": "#747474",
-}
+# Status colours of the PDF and its chart: the one palette of static/css/status.css.
+STATUS_COLOURS = PALETTE
 
 
 @functools.lru_cache(maxsize=1)

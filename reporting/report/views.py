@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import StaleEdit
 from masterplan.views import get_plan_for_editor, get_plan_for_user
@@ -143,15 +143,26 @@ def edition_save(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def edition_finalise(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    """Freeze what the report shows now; its PDF is rendered in the background and kept.
+    """GET: the confirmation page (it cannot be undone). POST: freeze what the report
+    shows now; its PDF is rendered in the background and kept.
 
     Of two finalisations at once, one wins and the other is refused (409): the row is
     locked and its state checked inside the lock (ReportEdition.finalise).
     """
     plan = get_plan_for_editor(request.user, slug)
     _check_year(plan, year)
+    if request.method == "GET":
+        return render(request, "confirm.html", {
+            "plan": plan, "current": _("Gør opfølgningen endelig"),
+            "heading": _("Gør opfølgningen endelig"),
+            "question": _("Vil du gøre opfølgningen for %(year)s endelig? Det kan ikke fortrydes.") % {"year": year},
+            "details": [_("Indholdet fastfryses, som det ser ud nu, og PDF'en gemmes."),
+                        _("Senere ændringer i planen kommer ikke med. Skal noget rettes, opretter du en ny udgave.")],
+            "action": request.path, "submit_label": _("Gør endelig"),
+            "cancel_url": _preview_url(plan, year),
+        })
     edition = _editions(plan, year).first()
     if edition is None:
         edition = ReportEdition.unsaved_default(plan, year)

@@ -85,6 +85,7 @@ def cases(plan, initiative, directions):
                           {"year": 2026, "period": "h2", "text": "Flyttet.", "version": activity.version},
                           owner_write(302)),
         "activity move": ("post", f"/activities/{a}/move/", {"move": "down"}, owner_write(302)),
+        "activity delete confirm": ("get", f"/activities/{a}/delete/", {}, {**WRITE_PAGE, "owner": 200}),
         "activity delete": ("post", f"/activities/{a}/delete/", {}, owner_write(302)),
         "new initiative form": ("get", f"/plans/{slug}/initiatives/new/", {}, WRITE_PAGE),
         "new initiative": ("post", f"/plans/{slug}/initiatives/new/",
@@ -99,6 +100,7 @@ def cases(plan, initiative, directions):
         "final edition pdf": ("get", f"{reports}/2024/editions/{final.pk}/pdf/", {}, READ),
         "edition save": ("post", f"{reports}/2025/edition/", {"title": "Opfølgning 2025", "committee": "Udvalget"},
                          write(302)),
+        "edition finalise confirm": ("get", f"{reports}/2025/finalise/", {}, WRITE_PAGE),
         "edition finalise": ("post", f"{reports}/2025/finalise/", {}, write(302)),
         "edition new": ("post", f"{reports}/2024/new/", {}, write(302)),
         "excel export": ("get", f"/plans/{slug}/export/", {}, READ),
@@ -131,9 +133,9 @@ def cases(plan, initiative, directions):
 
 CASE_NAMES = [
     "home", "plan", "plan filtered", "direction", "history", "initiative", "edit form", "edit save", "status",
-    "cross-links", "activity add", "activity form", "activity save", "activity move", "activity delete",
+    "cross-links", "activity add", "activity form", "activity save", "activity move", "activity delete confirm", "activity delete",
     "new initiative form", "new initiative", "new direction form", "new direction",
-    "dashboard", "report preview", "report pdf", "final edition pdf", "edition save", "edition finalise",
+    "dashboard", "report preview", "report pdf", "final edition pdf", "edition save", "edition finalise confirm", "edition finalise",
     "edition new", "excel export", "excel template", "excel import form", "excel import upload",
     "excel import confirm", "feedback list", "feedback approve", "feedback answer", "feedback delete form",
     "feedback delete", "profile", "token revoke",
@@ -202,7 +204,7 @@ def test_every_url_of_the_portal_is_in_the_matrix():
     assert portal == set(URL_NAME_OF_CASE.values())
 
 
-@pytest.mark.parametrize("url", ["/initiatives/{i}/status/", "/activities/{a}/delete/", "/initiatives/{i}/cross-links/"])
+@pytest.mark.parametrize("url", ["/initiatives/{i}/status/", "/activities/{a}/move/", "/initiatives/{i}/cross-links/"])
 def test_post_only_endpoints_refuse_get(client, editor, initiative, url):
     client.force_login(editor)
     activity = initiative.activities.first()

@@ -210,7 +210,7 @@ def test_bad_filter_values_are_ignored_not_a_500(editor_client, plan, initiative
 
 def test_direction_page_is_laid_out_like_the_report(editor_client, plan, initiative):
     content = editor_client.get(f"/plans/{plan.slug}/directions/1/").content.decode()
-    for text in ["<th scope=\"col\">2024</th>", "<th scope=\"col\">2026</th>", "1. halvår",
+    for text in ["<th scope=\"col\" class=\"col-year\">2024</th>", "<th scope=\"col\" class=\"col-year\">2026</th>", "1. halvår",
                  "Analyse af arbejdsgange.", "<strong>2:</strong> Retning nummer 2 styrker borgerne."]:
         assert text in content
 
