@@ -2,9 +2,11 @@
 # One entry point for a fresh machine: finds Python 3.12+, makes .venv, installs the
 # pinned packages, migrates, and then runs the portal or the tests.
 #
-#   ./dev.sh run     the portal with the demo data on SQLite, http://127.0.0.1:8000/
-#                    (and the task worker that makes the report PDFs and sends the mails,
-#                    and send_reminders once a day; mails are printed on the console)
+#   ./dev.sh run [ADDRESS:PORT | PORT]
+#                    the portal with the demo data on SQLite, http://127.0.0.1:8000/ unless
+#                    given another address or port (and the task worker that makes the report
+#                    PDFs and sends the mails, and send_reminders once a day; mails are printed
+#                    on the console)
 #   ./dev.sh test    the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 #   ./dev.sh setup   only install (used by the two above)
 set -euo pipefail
