@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from config.health import healthz
+from masterplan.views import accessibility_statement
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("tilgaengelighed/", TemplateView.as_view(template_name="accessibility.html"), name="accessibility"),
+    path("tilgaengelighed/", accessibility_statement, name="accessibility"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Direction, Membership, Organization, Plan
+from .models import AccessibilityStatement, Direction, Membership, Organization, Plan
 
 
 class MembershipInline(admin.TabularInline):
@@ -59,3 +59,18 @@ class DirectionAdmin(admin.ModelAdmin):
     search_fields = ["statement", "title", "goal", "description"]
     list_select_related = ["plan"]
     ordering = ["plan", "order", "number"]
+
+
+@admin.register(AccessibilityStatement)
+class AccessibilityStatementAdmin(admin.ModelAdmin):
+    """One statement per installation: it can be added once and then only changed."""
+
+    fieldsets = [
+        (_("Kontakt"), {"fields": ["authority", "contact_email", "contact_phone", "response_time"]}),
+        (_("Overholdelse og kendte problemer"), {"fields": ["compliance", "known_problems"]}),
+        (_("Evaluering"), {"fields": ["method", "method_description", "reviewed_on"]}),
+        (_("Om erklæringen"), {"fields": ["prepared_on", "prepared_by", "complaints_url"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AccessibilityStatement.objects.exists()

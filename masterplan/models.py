@@ -166,6 +166,10 @@ class Plan(models.Model):
         _("opdatering forventes hver (dage)"), default=90, validators=[MinValueValidator(1)],
         help_text=_("Et initiativ uden statusopdatering i så mange dage vises som forældet på overblikket."),
     )
+    example_note = models.TextField(
+        _("note om eksempeldata"), blank=True,
+        help_text=_("Udfyldes kun, når planens statusser er eksempeldata (demo); vises på alle sider med statusser."),
+    )
     published = models.BooleanField(
         _("offentliggjort"), default=False,
         help_text=_("En offentliggjort plan kan læses af alle: borgere på det offentlige site og i de "
@@ -293,3 +297,63 @@ class Direction(NumberedInPlan):
     @property
     def label(self) -> str:
         return f"{self.plan.direction_label} {self.number}"
+
+
+COMPLAINTS_URL = "https://digst.dk/digital-inklusion/webtilgaengelighed/oplever-du-ikke-tilgaengeligt-indhold/"
+
+
+class AccessibilityStatement(models.Model):
+    """The portal's accessibility statement (webtilgængelighedsloven § 4): one per
+    installation, filled in by the municipality in the admin and shown at
+    /tilgaengelighed/. Until it is saved, the page shows what the portal itself
+    knows and says that the contact details are missing."""
+
+    class Compliance(models.TextChoices):
+        FULL = "full", _("overholder fuldt ud WCAG 2.1 niveau AA")
+        PARTIAL = "partial", _("overholder delvist WCAG 2.1 niveau AA")
+        NONE = "none", _("overholder ikke WCAG 2.1 niveau AA")
+
+    class Method(models.TextChoices):
+        SELF = "self", _("Kommunen har selv evalueret portalen")
+        EXTERNAL = "external", _("En ekstern part har evalueret portalen")
+        OTHER = "other", _("Anden metode")
+
+    authority = models.CharField(
+        _("ansvarlig myndighed"), max_length=200, blank=True, help_text=_("Fx Svendborg Kommune, Socialafdelingen."))
+    contact_email = models.EmailField(_("e-mail til henvendelser"), blank=True)
+    contact_phone = models.CharField(_("telefon til henvendelser"), max_length=50, blank=True)
+    response_time = models.CharField(
+        _("svartid"), max_length=200, blank=True, help_text=_("Fx »Vi svarer inden for 10 arbejdsdage.«"))
+    compliance = models.CharField(
+        _("overholdelsesstatus"), max_length=10, choices=Compliance.choices, default=Compliance.PARTIAL,
+        help_text=_("»Overholder delvist«, indtil portalen er gennemgået manuelt."))
+    known_problems = models.TextField(
+        _("kendte problemer"), blank=True,
+        help_text=_("Ét problem pr. linje, som »- tekst«. Vises under de problemer, portalen selv kender."))
+    method = models.CharField(_("evalueringsmetode"), max_length=10, choices=Method.choices, default=Method.SELF)
+    method_description = models.TextField(
+        _("beskrivelse af evalueringen"), blank=True,
+        help_text=_("Hvem gennemgik portalen, hvordan (fx tastatur og skærmlæser) og hvornår."))
+    prepared_on = models.DateField(_("erklæringen er udarbejdet den"), null=True, blank=True)
+    prepared_by = models.CharField(_("udarbejdet af"), max_length=200, blank=True)
+    reviewed_on = models.DateField(_("senest gennemgået den"), null=True, blank=True)
+    complaints_url = models.URLField(
+        _("link til klagevejledningen"), default=COMPLAINTS_URL,
+        help_text=_("Digitaliseringsstyrelsens vejledning om at klage over ikke-tilgængeligt indhold."))
+    updated_at = models.DateTimeField(_("ændret"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tilgængelighedserklæring")
+        verbose_name_plural = _("tilgængelighedserklæring")
+
+    def __str__(self) -> str:
+        return str(_("Tilgængelighedserklæring"))
+
+    @classmethod
+    def current(cls) -> "AccessibilityStatement":
+        """The saved statement, or an unsaved one with the defaults."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_email or self.contact_phone)

@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import Plan
+from .models import AccessibilityStatement, Plan
 
 
 def get_plan_for_user(user, slug: str) -> Plan:
@@ -31,3 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("organization__name", "-period_start", "title")
     )
     return render(request, "masterplan/home.html", {"plans": plans})
+
+
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement: public, filled in by the municipality in the admin."""
+    return render(request, "accessibility.html", {"statement": AccessibilityStatement.current()})

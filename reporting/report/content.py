@@ -334,6 +334,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "adopted_by": plan.adopted_by,
                 "direction_label": plan.direction_label, "direction_label_plural": plan.direction_label_plural,
                 "initiative_label": plan.initiative_label, "initiative_label_plural": plan.initiative_label_plural,
+                "example_note": plan.example_note,
             },
             "edition": {
                 "year": edition.year, "title": edition.title, "intro": edition.intro,

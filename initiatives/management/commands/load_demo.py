@@ -5,6 +5,11 @@ direction number, initiative number) and updated in place; activities, budget li
 and cross-links of a demo plan are replaced by the fixture's. Every object is
 validated with `full_clean()` before it is saved, and every write is audited as
 source "load_demo".
+
+`fixtures/examples/<plan slug>.json` adds an example follow-up to a demo plan: a
+status for the initiatives whose own sentences in the seed support one, each with a
+status update whose note quotes that sentence. The plan's `example_note` says on
+every page that shows these statuses that they are example data.
 """
 
 import json
@@ -16,11 +21,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from initiatives.audit import audit_context
-from initiatives.models import Activity, BudgetLine, CrossLink, Initiative
+from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, StatusUpdate
 from masterplan.models import Direction, Membership, Organization, Plan
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+EXAMPLES_DIR = FIXTURES_DIR / "examples"
 DEMO_PASSWORD = "demo"
+# Plan data stays Danish whatever the language: this is a stored note, not UI text.
+EXAMPLE_NOTE = "Eksempeldata. Bygger på opfølgningen 2024: »{quote}«"
 # username: (organization slug or None, role or None, superuser?)
 DEMO_USERS = {
     "admin": (None, None, True),
@@ -87,6 +95,9 @@ class Command(BaseCommand):
                 self.load_users()
 
     def load_plan(self, data):
+        example_path = EXAMPLES_DIR / f"{data['plan']['slug']}.json"
+        example = json.loads(example_path.read_text(encoding="utf-8")) if example_path.exists() else {}
+        example_updates = {update["number"]: update for update in example.get("updates", [])}
         org_data = data["organization"]
         organization, _ = Organization.objects.get_or_create(
             slug=org_data["slug"], defaults={"name": org_data["name"]}
@@ -95,7 +106,10 @@ class Command(BaseCommand):
         plan = Plan.objects.filter(slug=plan_data["slug"]).first() or Plan(
             slug=plan_data["slug"], organization=organization
         )
-        if assign(plan, plan_data, PLAN_FIELDS) or plan.pk is None:
+        changed = assign(plan, plan_data, PLAN_FIELDS)
+        if plan.example_note != example.get("note", ""):
+            plan.example_note, changed = example.get("note", ""), True
+        if changed or plan.pk is None:
             save_validated(plan)
 
         directions = {}
@@ -113,7 +127,14 @@ class Command(BaseCommand):
         for direction in directions.values():
             d_data = next(d for d in data["directions"] if d["number"] == direction.number)
             for order, i_data in enumerate(d_data["initiatives"], start=1):
-                self.load_initiative(plan, direction, directions, order, i_data)
+                update = example_updates.pop(i_data["number"], None)
+                if update:
+                    i_data = {**i_data, "status": update["status"], "phase": update.get("phase", "")}
+                initiative = self.load_initiative(plan, direction, directions, order, i_data)
+                if update:
+                    self.load_example_update(initiative, update)
+        if example_updates:
+            raise CommandError(f"Eksempeldata for ukendte numre: {', '.join(example_updates)}")
 
         self.replace_budget_lines(plan, None, data.get("budget_lines", []))
         return plan
@@ -153,6 +174,15 @@ class Command(BaseCommand):
                     responsible=responsible, deadline=deadline, done=done, order=a_order,
                 ))
         self.replace_budget_lines(plan, initiative, data.get("budget_lines", []))
+        return initiative
+
+    def load_example_update(self, initiative, update):
+        """The example's status update, once: its note quotes the seed's sentence."""
+        note = EXAMPLE_NOTE.format(quote=update["quote"])
+        if not initiative.status_updates.filter(note=note).exists():
+            save_validated(StatusUpdate(
+                initiative=initiative, status=update["status"], phase=update.get("phase", ""), note=note,
+            ))
 
     def replace_budget_lines(self, plan, initiative, lines):
         wanted = [
