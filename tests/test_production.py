@@ -200,7 +200,8 @@ def test_accessibility_statement_is_public_and_honest(client, db):
     content = response.content.decode()
     assert "Tilgængelighedserklæring" in content
     assert "WCAG 2.1" in content and "axe-core" in content and "PDF/UA" in content
-    assert "Udfyldes af kommunen" in content
+    assert "Udfyldes af kommunen" not in content  # no placeholders shown to the public
+    assert "endnu ikke angivet, hvor du kan henvende dig" in content  # it says what is missing
     assert "Digitaliseringsstyrelsen" in content
     assert "@" not in content.split("<main")[1]  # no invented e-mail address
 
