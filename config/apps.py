@@ -2,10 +2,11 @@ from django.apps import AppConfig
 
 
 class PortalConfig(AppConfig):
-    """The project package as an app, only so the security log receivers connect at start."""
+    """The project package as an app, so the security log receivers and the single
+    sign-on system checks connect at start."""
 
     name = "config"
     label = "portal_config"
 
     def ready(self):
-        from . import security  # noqa: F401
+        from . import checks, security  # noqa: F401

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.views import LogoutView
 from django.dispatch import receiver
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -44,12 +46,32 @@ class AxesBackend(AxesStandaloneBackend):
     """django-axes' backend, but a call without a request (code such as a management
     command or the test client's login()) passes on to the next backend instead of
     raising: the lock-out is about requests, and every web login path (the login form,
-    the admin, OIDC) passes its request."""
+    the admin, OIDC) passes its request. A single sign-on callback passes too: who is
+    logging in is known only once the provider's claims are read, so the OIDC backend
+    (config.oidc) asks django-axes itself then."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None:
+        if request is None or getattr(request, "sso_attempt", None) is not None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def axes_username(request, credentials=None):
+    """The name a failed login counts under: the username typed, or for single sign-on
+    the identity the provider vouched for (its e-mail claim, or OIDC_MATCH_CLAIM)."""
+    attempt = getattr(request, "sso_attempt", None)
+    if attempt is not None:
+        return attempt.identity
+    if credentials:
+        return credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    return getattr(request, "data", request.POST).get(settings.AXES_USERNAME_FORM_FIELD)
+
+
+def axes_not_counted(request, credentials=None) -> bool:
+    """A single sign-on failure without a claimed identity (the provider failed, or
+    never said who) is not a guess at anyone's account and locks nobody out."""
+    attempt = getattr(request, "sso_attempt", None)
+    return attempt is not None and not attempt.identity
 
 
 class SessionLimitMiddleware:
@@ -95,11 +117,15 @@ class SecurityEventMiddleware:
         return response
 
 
+def _via(request) -> str:
+    return "sso" if getattr(request, "sso_attempt", None) is not None else "password"
+
+
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT] = request.session[SEEN_AT] = int(time.time())
-    log.info("login", extra={"event": "login", **_who(request, user.get_username())})
+    log.info("login", extra={"event": "login", "via": _via(request), **_who(request, user.get_username())})
 
 
 @receiver(user_logged_out)
@@ -109,8 +135,15 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
+    attempt = getattr(request, "sso_attempt", None)
+    if attempt is not None:
+        from config.oidc import log_refusal
+
+        log_refusal(request, attempt)  # with the claimed identity and the reason
+        return
     # credentials are already cleansed of the password by Django.
-    log.warning("login failed", extra={"event": "login_failed", **_who(request, credentials.get("username"))})
+    log.warning("login failed", extra={"event": "login_failed", "via": "password",
+                                       **_who(request, credentials.get("username"))})
 
 
 @receiver(user_locked_out)
@@ -123,7 +156,25 @@ def lockout_response(request, original_response=None, credentials=None):
     from axes.helpers import get_cool_off, get_failure_limit
 
     cool_off = get_cool_off(request)
+    attempt = getattr(request, "sso_attempt", None)
     return render(request, "axes/lockout.html", {
         "failure_limit": get_failure_limit(request, credentials),
         "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
+        "sso_identity": attempt.identity if attempt is not None else None,
     }, status=429)
+
+
+class PortalLogoutView(LogoutView):
+    """"Log af": ends the portal session and says so; a session that came from single
+    sign-on is then ended at the provider too (RP-initiated logout, config.oidc), so the
+    next person at a shared PC is not signed straight in."""
+
+    def post(self, request, *args, **kwargs):
+        provider_url = None
+        if settings.OIDC_ENABLED and request.user.is_authenticated:
+            from config.oidc import provider_logout_url
+
+            provider_url = provider_logout_url(request)  # needs the session's ID token
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("Du er logget af."))
+        return HttpResponseRedirect(provider_url) if provider_url else response

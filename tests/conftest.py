@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from initiatives.models import Activity, CrossLink, Initiative
 from masterplan.models import Direction, Membership, Organization, Plan
+from tests.sso_provider.fixtures import idp_browser, sso, sso_provider  # noqa: F401  (single sign-on)
 
 
 @pytest.fixture(autouse=True)
