@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
 from initiatives.models import Activity, AuditEntry, BudgetLine, CrossLink, Initiative
@@ -84,6 +84,10 @@ def test_demo_users_and_roles(demo):
     assert roles == {"konsulent": "editor", "leder": "manager", "politiker": "reader", "nyborg": "editor",
                      "tovholder": "reader"}
     assert Membership.objects.get(user__username="nyborg").organization.slug == "nyborg"
+    # Every demo user has an (example) e-mail address, so single sign-on can be tried.
+    emails = dict(get_user_model().objects.values_list("username", "email"))
+    for username in ["admin", "konsulent", "leder", "politiker", "nyborg"]:
+        assert emails[username] == f"{username}@example.invalid"
 
 
 # --- Every sentence of seed 000's tables is in `dumpdata` -----------------------------

@@ -45,6 +45,9 @@ DEMO_USER_DETAILS = {
     "tovholder": {"email": "tovholder@example.invalid", "first_name": "Tove", "last_name": "Holder"},
 }
 DEMO_OWNED = {"tovholder": ("svendborg-masterplan", ["1.2", "2.2", "5.2"])}
+# Every other demo user gets an example address in the same reserved domain, so single
+# sign-on can be tried with the demo: a provider user with that e-mail logs in as them.
+DEMO_EMAIL = "{username}@example.invalid"
 PLAN_FIELDS = [
     "title", "period_start", "period_end", "adopted_on", "adopted_by", "intro", "vision",
     "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural", "published",
@@ -213,7 +216,8 @@ class Command(BaseCommand):
                 Membership.objects.update_or_create(
                     user=user, organization=Organization.objects.get(slug=org_slug), defaults={"role": role}
                 )
-            details = {k: v for k, v in DEMO_USER_DETAILS.get(username, {}).items() if not getattr(user, k)}
+            wanted = {"email": DEMO_EMAIL.format(username=username), **DEMO_USER_DETAILS.get(username, {})}
+            details = {k: v for k, v in wanted.items() if not getattr(user, k)}
             if details:
                 for field, value in details.items():
                     setattr(user, field, value)
