@@ -228,6 +228,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         attempt = self.request.sso_attempt
         if attempt.reason is None:
             attempt.refuse("provider_error", "no user from the provider")
+        self.request.session.pop("oidc_id_token", None)  # a refused person's token is no one's to log out with
         if not attempt.logged:  # refusals inside authenticate() were logged by its failure signal
             log_refusal(self.request, attempt)
         if attempt.reason != "locked_out":  # that one gets the lock-out page instead

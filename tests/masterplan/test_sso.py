@@ -94,6 +94,8 @@ def test_matching_user_is_logged_in_and_next_is_kept(client, sso, idp_browser, e
     assert response.status_code == 302 and response["Location"] == f"/plans/{plan.slug}/"
     page = client.get(response["Location"])
     assert page.status_code == 200 and page.context["user"] == editor
+    editor.refresh_from_db()
+    assert editor.get_full_name() == "Rikke Redaktør"  # from the claims, as the user had no name
     [event] = sso_events(caplog)
     assert (event.event, event.user) == ("login", editor.username)
 
@@ -253,6 +255,11 @@ def test_created_user_gets_name_username_and_mapped_membership(client, sso, idp_
     assert (user.username, user.get_full_name(), user.has_usable_password()) == ("meha", "Mette Hansen", False)
     assert [(m.organization, m.role) for m in user.memberships.all()] == [(org, Membership.Role.EDITOR)]
     assert "Mette Hansen" in client.get("/").content.decode()
+    # A group added at the provider adds its membership at the next login.
+    sso.provider.add_user(person, email="mette.hansen@testkommune.dk", groups=["sg-masterplan-redaktoer", "sg-andet"])
+    assert sso_login(Client(), IdpBrowser(sso.provider), person)["Location"] == "/"
+    assert {(m.organization, m.role) for m in user.memberships.all()} == {
+        (org, Membership.Role.EDITOR), (other_org, Membership.Role.MANAGER)}
     # Someone in no mapped group gets the default membership.
     other = sso.person(email="ole@testkommune.dk", given_name="Ole", family_name="Olsen")
     assert sso_login(Client(), IdpBrowser(sso.provider), other)["Location"] == "/"

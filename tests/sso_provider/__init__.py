@@ -52,14 +52,17 @@ def run_provider(portal_urls: list[str]):
                    "post_logout_redirect_uris": [f"{url}/accounts/login/" for url in portal_urls],
                })}
         env.pop("DJANGO_SETTINGS_MODULE", None)
+        errors = open(Path(tmp) / "provider.log", "w+")  # a file, not a pipe nobody drains
         process = subprocess.Popen([sys.executable, "-m", "tests.sso_provider.serve"], cwd=ROOT, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, stderr=errors, text=True)
         try:
             line = process.stdout.readline()
             if not line.startswith("port "):
                 process.kill()
-                raise RuntimeError(f"test provider did not start: {line}{process.stderr.read()}")
+                errors.seek(0)
+                raise RuntimeError(f"test provider did not start: {line}{errors.read()}")
             yield Provider(f"http://127.0.0.1:{int(line.split()[1])}")
         finally:
             process.terminate()
             process.wait(timeout=10)
+            errors.close()
