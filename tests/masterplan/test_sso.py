@@ -129,7 +129,7 @@ def test_two_users_with_the_same_email_are_refused(client, sso, idp_browser, org
     assert "Flere brugere i portalen har e-mailadressen anna@testkommune.dk" in page
 
 
-def test_lost_session_is_refused_and_keeps_next(client, sso, idp_browser, editor, caplog):
+def test_lost_session_is_refused_and_the_starting_browser_can_still_finish(client, sso, idp_browser, editor, caplog):
     editor.email = "redaktoer@testkommune.dk"
     editor.save()
     start = client.get("/oidc/authenticate/", {"next": "/plans/testplan/"})
