@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .export import PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
+from .workbook import PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
 
 MAX_UPLOAD_BYTES = getattr(settings, "EXCEL_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -55,8 +55,22 @@ def refuse(message) -> ImportFailed:
     return ImportFailed([Problem(message=str(message))])
 
 
+def not_xlsx_message() -> str:
+    return _("Filen er ikke en Excel-projektmappe (.xlsx). Gem den som »Excel-projektmappe (.xlsx)« – i "
+             "LibreOffice filtypen »Excel 2007-365 (.xlsx)« – og prøv igen.")
+
+
+def ods_message() -> str:
+    # No .ods reader: openpyxl reads only Office Open XML, and keeping one reader keeps one set
+    # of guarantees (formulas read as their text, bounded rows); LibreOffice saves .xlsx itself.
+    return _("Filen er et LibreOffice-regneark (.ods), som portalen ikke kan læse. Åbn den i LibreOffice, "
+             "vælg Filer > Gem som, vælg filtypen »Excel 2007-365 (.xlsx)«, og upload den nye fil.")
+
+
 def check_file(fileobj, name: str = "", size: int | None = None) -> None:
     """Refuse anything that is not a plain, reasonably sized .xlsx before parsing it."""
+    if name.lower().endswith((".ods", ".ots", ".fods")):
+        raise refuse(ods_message())
     if name.lower().endswith((".xlsm", ".xltm", ".xlam")):
         raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
                        "»Excel-projektmappe (.xlsx)« og prøv igen."))
@@ -71,8 +85,7 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
     head = fileobj.read(4)
     fileobj.seek(0)
     if head != b"PK\x03\x04":
-        raise refuse(_("Filen er ikke en Excel-projektmappe (.xlsx). Gem den som "
-                       "»Excel-projektmappe« og prøv igen."))
+        raise refuse(not_xlsx_message())
     try:
         with zipfile.ZipFile(fileobj) as archive:
             members = archive.infolist()
@@ -82,6 +95,7 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
             names = {m.filename.lower() for m in members}
             # zipfile never unpacks more than a member's declared size, so this read is bounded too.
             content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
+            mimetype = archive.read("mimetype")[:200] if "mimetype" in names else b""
     # NotImplementedError: an unsupported zip version or compression method; RuntimeError:
     # an encrypted member. Both come from damaged or hostile files like the others here.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, zlib.error,
@@ -92,9 +106,10 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
     if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
                        "»Excel-projektmappe (.xlsx)« og prøv igen."))
+    if b"opendocument" in mimetype:
+        raise refuse(ods_message())
     if "xl/workbook.xml" not in names:
-        raise refuse(_("Filen er ikke en Excel-projektmappe (.xlsx). Gem den som "
-                       "»Excel-projektmappe« og prøv igen."))
+        raise refuse(not_xlsx_message())
 
 
 def too_large_message() -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.models import Activity, BudgetLine, Initiative, StatusUpdate
 from masterplan.models import Direction, Organization, Plan
 
-from .export import YES, NO, unescape_text
+from .workbook import NO, YES, unescape_text
 
 DATE_FORMATS = ["%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d"]
 DATETIME_FORMATS = ["%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
@@ -330,6 +330,7 @@ class PlanForm(RowForm):
 
 class DirectionForm(RowForm):
     trusted = ("plan",)
+    id = IntCell(required=False)  # the hidden id column: the row\'s object
 
     class Meta(CellMeta):
         model = Direction
@@ -339,6 +340,7 @@ class DirectionForm(RowForm):
 
 class InitiativeForm(RowForm):
     trusted = ("plan", "direction", "responsible_user")
+    id = IntCell(required=False)  # the hidden id column: the row\'s object
 
     class Meta(CellMeta):
         model = Initiative
@@ -355,6 +357,7 @@ class InitiativeForm(RowForm):
 
 class ActivityForm(RowForm):
     trusted = ("initiative",)
+    id = IntCell(required=False)  # the hidden id column: the row\'s object
     initiative = LookupCell(message=_("Initiativ %(value)s findes ikke i arket »Initiativer«."))
 
     class Meta(CellMeta):
@@ -364,6 +367,7 @@ class ActivityForm(RowForm):
 
 class StatusUpdateForm(RowForm):
     trusted = ("initiative", "author")
+    id = IntCell(required=False)  # the hidden id column: the row\'s object
 
     class Meta(CellMeta):
         model = StatusUpdate
@@ -376,6 +380,7 @@ class StatusUpdateForm(RowForm):
 
 class BudgetLineForm(RowForm):
     trusted = ("plan", "initiative")
+    id = IntCell(required=False)  # the hidden id column: the row\'s object
     initiative = LookupCell(message=_("Initiativ %(value)s findes ikke i arket »Initiativer«."), required=False)
 
     class Meta(CellMeta):

@@ -9,13 +9,19 @@ earlier sheet), and any problem rolls everything back. With `commit=False` the
 same writes run and are rolled back: the preview and `--dry-run` show exactly
 what a real import would do, and nothing is kept.
 
-Directions and initiatives are matched by number, activities and budget lines by
-their values within their initiative (`difflib`, so an edited row is updated in
-place), status history by initiative and time; history is never deleted.
-"""
+Rows are matched by their hidden id, then directions and initiatives by number
+and activities and budget lines by their values within their initiative
+(`difflib`, so an edited row is updated in place). Status history is never
+deleted; a status changed on the initiatives sheet is recorded by
+`Initiative.change_status`, as in the browser.
 
-import difflib
-from dataclasses import dataclass, field
+Nothing newer is lost: a row whose object was changed in the portal after the
+export (audit entries after the file's "history" number) is a conflict, named
+with who and when, and is written only if the user chooses it (`overwrite`).
+The portal's order is kept unless the user asks for the file's (`file_order`);
+a new plan takes the file's order. An editor's import leaves the fields only
+administrators may change (`ADMIN_FIELDS`) as they are.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -25,79 +31,33 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from initiatives.audit import audit_context
-from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, StatusUpdate
+from initiatives.models import AuditEntry, CrossLink, Initiative
 from masterplan.models import Direction, Plan
 
-from .export import PLAN_FIELDS, PLAN_HEADERS, SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, \
-    SHEET_INITIATIVES, SHEET_PLAN, SHEET_STATUS, SHEETS
 from .files import ImportFailed, Parsed, Problem, load  # noqa: F401 (load: the import's first step)
-from .forms import (ActivityForm, BudgetLineForm, DirectionForm, InitiativeForm, PlanForm, StatusUpdateForm,
-                    as_text)
+from .rows import RowSheets, values_of
+from .summary import Change, Changes, Conflict, Summary, out_of_order
+from .forms import DirectionForm, InitiativeForm, IntCell, PlanForm, as_text
+from .workbook import (PLAN_FIELDS, PLAN_HEADERS, SHEET_DIRECTIONS,
+                       SHEET_INITIATIVES, SHEET_PLAN, SHEET_STATUS, SHEETS, cell_value, choices)
 
 PREVIEW_ROWS = 5
-PLAN_KEYS = [f.key for f in PLAN_FIELDS if f.key not in {"slug", "organization", "extract"}]
-
-
-@dataclass
-class Change:
-    """A changed row and the columns that changed in it: (header, old, new)."""
-
-    label: str
-    fields: list = field(default_factory=list)
-
-    def __str__(self):
-        return f"{self.label} ({', '.join(h for h, _old, _new in self.fields)})" if self.fields else self.label
-
-
-class Label:
-    """A row's label, made only when shown: the preview lists a few rows of thousands."""
-
-    __slots__ = ("func", "obj")
-
-    def __init__(self, func, obj):
-        self.func, self.obj = func, obj
-
-    def __str__(self):
-        return self.func(self.obj)
-
-
-@dataclass
-class Changes:
-    new: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    removed: list = field(default_factory=list)
-
-    def __bool__(self):
-        return bool(self.new or self.changed or self.removed)
-
-
-@dataclass
-class Summary:
-    plan: Plan
-    created_plan: bool
-    sheets: dict  # sheet title → Changes
-
-    @property
-    def has_changes(self) -> bool:
-        return self.created_plan or any(self.sheets.values())
-
-    def lines(self) -> list[str]:
-        return [_("%(sheet)s: %(new)s nye, %(changed)s ændrede, %(removed)s slettede") % {
-            "sheet": title, "new": len(c.new), "changed": len(c.changed), "removed": len(c.removed)}
-            for title, c in self.sheets.items()]
+PLAN_KEYS = [f.key for f in PLAN_FIELDS if f.key not in {"slug", "organization", "extract", "history"}]
+ADMIN_FIELDS = ["published", "period_start", "period_end"]  # the portal lets only administrators change them
 
 
 def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = None, user=None,
-                commit: bool = True) -> Summary:
+                commit: bool = True, overwrite=(), file_order: bool = False) -> Summary:
     """Validate and write the parsed workbook into `plan` (or the plan named by slug/file).
 
     Raises ImportFailed with every problem; with commit=False everything is rolled back.
+    `overwrite`: keys of conflicts to write anyway; `file_order`: take the file's row order.
     """
     if parsed.structural:
         raise ImportFailed(parsed.problems)
     try:
         with audit_context(user, "import"), transaction.atomic(), translation.override("da"):
-            summary = Run(parsed, user).write(plan, slug)
+            summary = Run(parsed, user, set(overwrite), file_order).write(plan, slug)
             if parsed.problems:
                 raise ImportFailed(parsed.problems)  # leaves the atomic block: all rolled back
             if not commit:
@@ -107,12 +67,8 @@ def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = 
     return summary
 
 
-def _headers(title):
-    return {c.key: c.header for c in (PLAN_FIELDS if title == SHEET_PLAN else SHEETS[title])}
-
-
-def _values(obj, keys) -> dict:
-    return {key: getattr(obj, key) for key in keys}
+def _columns(title):
+    return {c.key: c for c in (PLAN_FIELDS if title == SHEET_PLAN else SHEETS[title])}
 
 
 def _key(form_class, name, value):
@@ -123,39 +79,82 @@ def _key(form_class, name, value):
         return None
 
 
-def _shown(value) -> str:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if hasattr(value, "get_username"):
-        return value.get_username()
-    return as_text(value)
+def _row_id(data):
+    try:
+        return IntCell(required=False).to_python(data.get("id"))
+    except ValidationError:
+        return None
 
 
-class Run:
+class Run(RowSheets):
     """One import: the forms of every row, the problems they found and the changes they made."""
 
-    def __init__(self, parsed: Parsed, user):
-        self.parsed, self.user = parsed, user
+    def __init__(self, parsed: Parsed, user, overwrite: set, file_order: bool):
+        self.parsed, self.user, self.overwrite = parsed, user, overwrite
+        self.file_order = file_order
+        self.admin = user is None or user.has_perm("masterplan.change_plan")
         self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
+        self.conflicts, self.kept, self.recent = [], [], {}
+        self.labels = choices()
 
     def form_problems(self, title, row, form):
-        headers = _headers(title)
+        columns = _columns(title)
         for name, messages in form.errors.items():
             where = (self.parsed.plan_rows.get(name), PLAN_HEADERS[1]) if title == SHEET_PLAN \
-                else (row, headers.get(name, ""))
+                else (row, columns[name].header if name in columns else "")
             for message in messages:
                 self.parsed.add(title, *where, message)
 
+    def shown(self, column, value) -> str:
+        if hasattr(value, "get_username"):
+            return value.get_username()
+        if isinstance(value, Direction):
+            return str(value.number)
+        value = cell_value(column, value, self.labels)
+        if column.kind == "money" and value is not None:
+            return f"{value:,}".replace(",", "X").replace(".", ",").replace("X", ".") + " kr."
+        return as_text(value)
+
     def change(self, title, label, before: dict, after: dict) -> Change | None:
-        """The Change for the keys whose values differ, or None."""
-        headers = _headers(title)
-        fields = [(headers.get(k, k), _shown(before[k]), _shown(after[k])) for k in after if before[k] != after[k]]
+        """The Change for the keys whose values differ (old → new as the cells show them), or None."""
+        columns = _columns(title)
+        fields = [(columns[k].header, self.shown(columns[k], before[k]), self.shown(columns[k], after[k]))
+                  for k in after if before[k] != after[k]]
         return Change(label, fields) if fields else None
+
+    # --- changed since the export --------------------------------------------------------
+
+    def load_recent(self, plan):
+        """The last audit entry per object of the plan after the export's, if the file says which."""
+        try:
+            history = IntCell(required=False).to_python(self.parsed.plan.get("history"))
+        except ValidationError:
+            history = None
+        from_this_plan = as_text(self.parsed.plan.get("slug")).strip() == plan.slug
+        if not history or plan.pk is None or not from_this_plan:  # a copy of another plan: nothing to compare
+            return
+        for entry in AuditEntry.objects.filter(plan_pk=plan.pk, id__gt=history).order_by("id"):
+            self.recent[(entry.model, entry.object_id)] = entry
+            if entry.model == "crosslink" and entry.initiative_pk:  # a link is part of its initiative
+                self.recent[("initiative", str(entry.initiative_pk))] = entry
+
+    def may_write(self, title, obj, label, fields=()) -> bool:
+        """Whether the file may change (or delete) `obj`: yes, unless it changed in the portal since
+        the export and the user has not chosen to overwrite it; a conflict is recorded either way."""
+        entry = self.recent.get((obj._meta.model_name, str(obj.pk))) if obj.pk is not None else None
+        if entry is None:
+            return True
+        key = f"{obj._meta.model_name}:{obj.pk}"
+        chosen = key in self.overwrite
+        self.conflicts.append(Conflict(key, title, str(label), entry.user_name or _("ukendt"), entry.timestamp,
+                                       list(fields), chosen))
+        return chosen
 
     # --- the plan ----------------------------------------------------------------------
 
     def write(self, plan, slug) -> Summary:
         plan, created = self.write_plan(plan, slug)
+        self.file_order = self.file_order or created
         if plan.pk is not None:
             self.organization = plan.organization
             directions = self.write_directions(plan, created)
@@ -163,51 +162,88 @@ class Run:
             self.write_activities(initiatives)
             self.write_budget(plan, initiatives)
             self.write_status(initiatives)
-        return Summary(plan=plan, created_plan=created, sheets=self.sheets)
+        return Summary(plan=plan, created_plan=created, sheets=self.sheets, conflicts=self.conflicts,
+                       kept=self.kept, file_order=self.file_order)
 
     def write_plan(self, plan, slug):
         data = dict(self.parsed.plan)
-        fields = list(PLAN_KEYS)
+        keys = PLAN_KEYS if self.admin else [k for k in PLAN_KEYS if k not in ADMIN_FIELDS]
         if plan is None:
             slug = slug or as_text(data.get("slug")).strip()
             plan = Plan.objects.select_related("organization").filter(slug=slug).first()
         created = plan is None
+        fields = list(keys)
         if created:
-            plan, data["slug"], fields = Plan(), slug, [*fields, "slug", "organization"]
-        before = _values(plan, PLAN_KEYS)
+            plan, data["slug"], fields = Plan(), slug, [*keys, "slug", "organization"]
+        self.load_recent(plan)
+        columns = _columns(SHEET_PLAN)
+        for key in set(PLAN_KEYS) - set(keys):
+            wanted = _key(PlanForm, key, data.get(key)) if key in PlanForm.base_fields else None
+            if key in self.parsed.plan_rows and wanted is not None and wanted != getattr(plan, key):
+                self.kept.append((columns[key].header, self.shown(columns[key], getattr(plan, key)),
+                                  self.shown(columns[key], wanted)))
+        before = values_of(plan, keys)
         form = PlanForm(data, instance=plan, fields=fields)
         if not form.is_valid():
             self.form_problems(SHEET_PLAN, None, form)
             if not created:
                 plan.refresh_from_db()
             return plan, created
-        change = self.change(SHEET_PLAN, plan.title, before, _values(plan, PLAN_KEYS))
-        if created or change:
+        change = self.change(SHEET_PLAN, plan.title, before, values_of(plan, keys))
+        if created:
             form.save()
-            (self.sheets[SHEET_PLAN].new if created else self.sheets[SHEET_PLAN].changed).append(
-                plan.title if created else change)
+            self.sheets[SHEET_PLAN].new.append(plan.title)
+        elif change and self.may_write(SHEET_PLAN, plan, plan.title, change.fields):
+            form.save()
+            self.sheets[SHEET_PLAN].changed.append(change)
+        elif change:
+            plan.refresh_from_db()
         return plan, created
 
-    # --- directions and initiatives, matched by number -----------------------------------
+    # --- directions and initiatives, matched by id, then by number -----------------------
+
+    def matcher(self, objects):
+        """Finds the object for a row: by its id, else by its number; each object once."""
+        by_pk = {o.pk: o for o in objects}
+        by_number = {o.number: o for o in objects}
+
+        def match(row_id, number):
+            obj = by_pk.get(row_id) or (by_number.get(number) if number is not None else None)
+            if obj is not None and obj.pk in by_pk:
+                del by_pk[obj.pk]
+                return obj
+            return None
+
+        return match, by_pk
 
     def write_directions(self, plan, created) -> dict:
-        keys = [k for k in DirectionForm._meta.fields]
-        existing = {} if created else {d.number: d for d in plan.directions.all()}
-        directions = {}  # number → direction, saved, or unsaved if its row has errors
-        for order, (row, data) in enumerate(self.parsed.sheets[SHEET_DIRECTIONS], start=1):
+        keys = list(DirectionForm._meta.fields)
+        existing = [] if created else list(plan.directions.order_by("order", "number"))
+        rank = {d.pk: n for n, d in enumerate(existing)}
+        match, unclaimed = self.matcher(existing)
+        last = max((d.order for d in existing), default=0)
+        directions, file_ranks = {}, []  # number → direction (unsaved if its row has errors)
+        for position, (row, data) in enumerate(self.parsed.sheets[SHEET_DIRECTIONS], start=1):
             number = _key(DirectionForm, "number", data.get("number"))
-            direction = existing.pop(number, None) if number not in directions else None
+            direction = match(_row_id(data), number)
             is_new = direction is None
-            if is_new:
-                direction = Direction(plan=plan)
-            before = _values(direction, keys)
+            direction = direction or Direction(plan=plan)
+            before = values_of(direction, keys)
             form = DirectionForm(data, instance=direction)
-            if number is not None:
-                directions.setdefault(number, direction)
             if not form.is_valid():
+                if number is not None:
+                    directions.setdefault(number, direction)
                 self.form_problems(SHEET_DIRECTIONS, row, form)
                 continue
-            change = None if is_new else self.change(SHEET_DIRECTIONS, str(direction), before, _values(direction, keys))
+            directions.setdefault(direction.number, direction)
+            change = None if is_new else self.change(SHEET_DIRECTIONS, str(direction), before,
+                                                     values_of(direction, keys))
+            if change and not self.may_write(SHEET_DIRECTIONS, direction, change.label, change.fields):
+                direction.refresh_from_db()
+                change = None
+            if not is_new:
+                file_ranks.append(rank[direction.pk])
+            order = position if self.file_order else direction.order if not is_new else last + position
             if is_new or change or direction.order != order:
                 direction.order = order
                 direction.save()
@@ -215,69 +251,101 @@ class Run:
                 self.sheets[SHEET_DIRECTIONS].new.append(str(direction))
             elif change:
                 self.sheets[SHEET_DIRECTIONS].changed.append(change)
-        self.removed_directions = existing
+        self.sheets[SHEET_DIRECTIONS].reordered = out_of_order(file_ranks)
+        self.removed_directions = unclaimed
         return directions
 
     def write_initiatives(self, plan, created, directions) -> dict:
-        sheet, headers = self.sheets[SHEET_INITIATIVES], _headers(SHEET_INITIATIVES)
+        sheet, columns = self.sheets[SHEET_INITIATIVES], _columns(SHEET_INITIATIVES)
         # Values in column order, then the references (as the preview has always listed them).
         keys = [k for k in InitiativeForm._meta.fields if k not in {"number", "direction", "responsible_user"}]
         keys += ["responsible_user", "direction"]
-        existing = {} if created else {i.number: i for i in plan.initiatives.select_related("responsible_user")}
+        existing = [] if created else list(plan.initiatives.select_related("responsible_user", "direction"))
+        rank = {i.pk: n for n, i in enumerate(existing)}
+        match, unclaimed = self.matcher(existing)
+        last = {}  # direction pk → highest order in it
+        for initiative in existing:
+            last[initiative.direction_id] = max(last.get(initiative.direction_id, 0), initiative.order)
         links = {}
         for link in CrossLink.objects.filter(initiative__plan=plan).select_related("direction"):
             links.setdefault(link.initiative_id, {})[link.direction.number] = link
-        lookups = {"direction": {n: d for n, d in directions.items()}, "responsible_user": self.users()}
-        initiatives, orders = {}, {}
+        lookups = {"direction": directions, "responsible_user": self.users()}
+        initiatives, positions, file_ranks = {}, {}, []
         for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
             number = _key(InitiativeForm, "number", data.get("number"))
-            initiative = existing.pop(number, None) if number not in initiatives else None
+            initiative = match(_row_id(data), number)
             is_new = initiative is None
             initiative = initiative or Initiative()
-            before = {**_values(initiative, keys[:-2]), "responsible_user": initiative.responsible_user,
-                      "direction": None if is_new else initiative.direction}
+            before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
             form = InitiativeForm(data, instance=initiative, lookups=lookups)
-            if number:
-                initiatives.setdefault(number, initiative)
             if not form.is_valid():
+                if number:
+                    initiatives.setdefault(number, initiative)
                 self.form_problems(SHEET_INITIATIVES, row, form)
                 continue
+            initiatives.setdefault(initiative.number, initiative)
             if initiative.direction.pk is None:
                 continue  # its direction's row has errors, already reported
-            after = _values(initiative, keys)
-            after["direction"] = initiative.direction
             label = f"{initiative.number} {initiative.title}"
-            change = None if is_new else self.change(SHEET_INITIATIVES, label, before, after)
+            change = None if is_new else self.change(SHEET_INITIATIVES, label, before, values_of(initiative, keys))
             current = links.get(initiative.pk, {})
             wanted = form.cleaned_data["cross_links"] or []
             if not is_new and set(current) != set(wanted):
                 change = change or Change(label)
-                change.fields.append((headers["cross_links"], ", ".join(map(str, sorted(current))),
+                change.fields.append((columns["cross_links"].header, ", ".join(map(str, sorted(current))),
                                       ", ".join(map(str, wanted))))
-            direction_number = initiative.direction.number
-            orders[direction_number] = orders.get(direction_number, 0) + 1
-            if is_new or change or initiative.order != orders[direction_number]:
-                if change:
-                    initiative.version += 1
-                initiative.order = orders[direction_number]
+            if change and not self.may_write(SHEET_INITIATIVES, initiative, label, change.fields):
+                initiative.refresh_from_db()
+                continue
+            direction = initiative.direction
+            positions[direction.pk] = positions.get(direction.pk, 0) + 1
+            moved = is_new or before["direction"] != direction
+            if not moved:
+                file_ranks.append(rank[initiative.pk])
+            if self.file_order:
+                order = positions[direction.pk]
+            elif moved:
+                last[direction.pk] = order = last.get(direction.pk, 0) + 1
+            else:
+                order = initiative.order
+            if change and not is_new:
+                self.save_changed_initiative(initiative, before, order)
+            elif is_new or initiative.order != order:
+                initiative.order = order
                 initiative.save()
             self.write_cross_links(row, initiative, current, wanted, directions)
             if is_new:
                 sheet.new.append(label)
             elif change:
                 sheet.changed.append(change)
+        sheet.reordered = out_of_order(file_ranks)
         if not self.parsed.is_extract:
-            for initiative in existing.values():
-                sheet.removed.append(f"{initiative.number} {initiative.title}")
-                initiative.delete()
+            for initiative in unclaimed.values():
+                label = f"{initiative.number} {initiative.title}"
+                if self.may_write(SHEET_INITIATIVES, initiative, label):
+                    sheet.removed.append(label)
+                    initiative.delete()
             for direction in self.removed_directions.values():
-                self.sheets[SHEET_DIRECTIONS].removed.append(str(direction))
-                direction.delete()
+                if self.may_write(SHEET_DIRECTIONS, direction, str(direction)) and not direction.initiatives.exists():
+                    self.sheets[SHEET_DIRECTIONS].removed.append(str(direction))
+                    direction.delete()
         return initiatives
+
+    def save_changed_initiative(self, initiative, before, order):
+        """A changed status is recorded the way the browser records it (`change_status`)."""
+        initiative.order = order
+        status, phase = initiative.status, initiative.phase
+        if (status, phase) == (before["status"], before["phase"]):
+            initiative.version += 1
+            initiative.save()
+            return
+        initiative.status, initiative.phase = before["status"], before["phase"]
+        update = initiative.change_status(self.user, status, phase, _("Ændret ved indlæsning fra Excel."))
+        self.sheets[SHEET_STATUS].new.append(f"{initiative.number}: {timezone.localtime(update.created_at):%d-%m-%Y %H:%M}")
 
     def write_cross_links(self, row, initiative, current: dict, wanted: list, directions: dict):
         """The model decides which directions an initiative may also support (CrossLink.clean)."""
-        column = _headers(SHEET_INITIATIVES)["cross_links"]
+        column = _columns(SHEET_INITIATIVES)["cross_links"].header
         new_links = []
         for number in wanted:
             direction = directions.get(number)
@@ -305,120 +373,4 @@ class Run:
         users = users.filter(Q(memberships__organization=self.organization) | Q(is_superuser=True))
         return {u.get_username(): u for u in users.distinct()}
 
-    # --- rows under an initiative, matched by their values -------------------------------
 
-    def row_forms(self, title, form_class, initiatives, make, lookups=None):
-        """Valid forms of a sheet's rows, grouped by the initiative number they name."""
-        groups: dict = {}
-        lookups = {"initiative": initiatives, **(lookups or {})}
-        for row, data in self.parsed.sheets[title]:
-            number = as_text(data.get("initiative")).strip()
-            initiative = initiatives.get(number)
-            form = form_class(data, instance=make(initiative), lookups=lookups)
-            if not form.is_valid():
-                self.form_problems(title, row, form)
-            elif initiative is None or initiative.pk is not None:
-                groups.setdefault(number or None, []).append(form)
-        return groups
-
-    def sync(self, title, current: list, forms: list, keys, label, versioned=False):
-        """Make the ordered `current` objects equal to the `forms` rows with as few writes as possible:
-        unchanged rows are kept (only their order follows the file), replaced rows are updated in
-        place, the rest created or deleted."""
-        changes = self.sheets[title]
-        wanted = [tuple(getattr(f.instance, k) for k in keys) for f in forms]
-        matcher = difflib.SequenceMatcher(a=[tuple(getattr(o, k) for k in keys) for o in current], b=wanted,
-                                          autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            olds, news = current[i1:i2], list(range(j1, j2))
-            if tag == "equal":
-                for obj, j in zip(olds, news):
-                    if obj.order != j + 1:
-                        obj.order = j + 1
-                        obj.save()
-                continue
-            for obj, j in zip(olds, news):
-                before = _values(obj, keys)
-                for key in keys:
-                    setattr(obj, key, getattr(forms[j].instance, key))
-                obj.order = j + 1
-                if versioned:
-                    obj.version += 1
-                obj.save()
-                changes.changed.append(self.change(title, label(obj), before, _values(obj, keys)) or Change(label(obj)))
-            for j in news[len(olds):]:
-                obj = forms[j].instance
-                obj.order = j + 1
-                obj.save()
-                changes.new.append(Label(label, obj))
-            for obj in olds[len(news):]:
-                changes.removed.append(Label(label, obj))
-                obj.delete()
-
-    def write_activities(self, initiatives):
-        keys = ActivityForm._meta.fields
-        groups = self.row_forms(SHEET_ACTIVITIES, ActivityForm, initiatives,
-                                lambda initiative: Activity(initiative=initiative))
-        current: dict = {}
-        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
-        for activity in Activity.objects.filter(initiative__in=saved).order_by("year", "order", "id"):
-            activity.initiative = saved[activity.initiative_id]
-            current.setdefault(activity.initiative_id, []).append(activity)
-        for number, initiative in initiatives.items():
-            if initiative.pk is not None:
-                self.sync(SHEET_ACTIVITIES, current.get(initiative.pk, []), groups.get(number, []), keys,
-                          lambda a: f"{a.initiative.number}: {a}", versioned=True)
-
-    def write_budget(self, plan, initiatives):
-        keys = BudgetLineForm._meta.fields
-        groups = self.row_forms(SHEET_BUDGET, BudgetLineForm, initiatives,
-                                lambda initiative: BudgetLine(plan=plan, initiative=initiative))
-        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
-        current: dict = {}
-        lines = BudgetLine.objects.filter(Q(plan=plan, initiative__isnull=True) | Q(initiative__in=saved))
-        for line in lines.order_by("order", "id"):
-            current.setdefault(line.initiative_id, []).append(line)
-
-        def label(line):
-            owner = saved[line.initiative_id].number + ": " if line.initiative_id else ""
-            return f"{owner}{line.year} {line.label}"
-
-        self.sync(SHEET_BUDGET, current.get(None, []), groups.get(None, []), keys, label)
-        for number, initiative in initiatives.items():
-            if initiative.pk is not None:
-                self.sync(SHEET_BUDGET, current.get(initiative.pk, []), groups.get(number, []), keys, label)
-
-    def write_status(self, initiatives):
-        """Status history is history: rows are added or corrected, never deleted by an import."""
-        keys = ["status", "phase", "note", "author"]
-        changes = self.sheets[SHEET_STATUS]
-        groups = self.row_forms(SHEET_STATUS, StatusUpdateForm, initiatives,
-                                lambda initiative: StatusUpdate(initiative=initiative),
-                                lookups={"author": self.users()})
-        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
-        current: dict = {}  # (initiative pk, local time to the second) → updates, oldest first
-        for update in StatusUpdate.objects.filter(initiative__in=saved).order_by("created_at", "id"):
-            current.setdefault((update.initiative_id, _second(update.created_at)), []).append(update)
-        for forms in groups.values():
-            for form in forms:
-                new, moment = form.instance, form.cleaned_data["created_at"]
-                label = f"{new.initiative.number}: {timezone.localtime(moment):%d-%m-%Y %H:%M}"
-                candidates = current.get((new.initiative_id, _second(moment)), [])
-                if not candidates:
-                    new.save()
-                    new.created_at = moment  # auto_now_add set "now" on insert
-                    new.save(update_fields=["created_at"])
-                    changes.new.append(label)
-                    continue
-                update = candidates.pop(0)
-                before = _values(update, keys)
-                for key in keys:
-                    setattr(update, key, getattr(new, key))
-                change = self.change(SHEET_STATUS, label, before, _values(update, keys))
-                if change:
-                    update.save()
-                    changes.changed.append(change)
-
-
-def _second(moment):
-    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)

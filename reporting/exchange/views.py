@@ -1,6 +1,9 @@
 """Excel export, template and the two-step import (upload → preview → confirm).
 
-The uploaded file waits for the confirmation in a private directory under a
+The preview lists every change (old → new), the rows changed in the portal since
+the export (conflicts: kept as the portal has them unless the user ticks them),
+the admin-only fields an editor's file cannot change, and whether the file's row
+order differs (kept unless the user asks for the file's). The uploaded file waits for the confirmation in a private directory under a
 random token that is remembered in the uploader's session for that plan, so only
 the same user can confirm it, and only for the plan it was checked against. The
 confirmation reads and validates the file again and writes it in one
@@ -26,12 +29,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
-from .export import XLSX_CONTENT_TYPE, ExportFilter, build_template, build_workbook, export_filename
+from .export import XLSX_CONTENT_TYPE, ExportFilter, build_workbook, export_filename
+from .template import build_template
 from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message
 from .importer import PREVIEW_ROWS, import_plan, load
 
 TEMPLATE = "reporting/exchange/plan_import.html"
 PENDING_MAX_AGE = 60 * 60  # seconds a checked upload waits for its confirmation
+MAX_SHOWN = 1000  # changed rows listed per sheet and kind in the preview
 
 
 class UploadForm(forms.Form):
@@ -112,10 +117,10 @@ def forget_upload(request, plan):
 def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
     context.setdefault("form", UploadForm())
     summary = context.get("summary")
-    if summary is not None:
+    if summary is not None:  # the first rows of each list, the rest (up to MAX_SHOWN) behind "Vis"
         context["sections"] = [
             (title, changes, [
-                (word, rows[:PREVIEW_ROWS], max(len(rows) - PREVIEW_ROWS, 0))
+                (word, rows[:PREVIEW_ROWS], rows[PREVIEW_ROWS:MAX_SHOWN], max(len(rows) - MAX_SHOWN, 0))
                 for word, rows in ((_("Nye"), changes.new), (_("Ændrede"), changes.changed),
                                    (_("Slettes"), changes.removed)) if rows
             ])
@@ -171,10 +176,16 @@ def plan_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         with open(path, "rb") as handle:
             parsed = load(handle, name=name)
-        summary = import_plan(parsed, plan=plan, user=request.user, commit=True)
+        summary = import_plan(parsed, plan=plan, user=request.user, commit=True,
+                              overwrite=request.POST.getlist("overwrite"),
+                              file_order=request.POST.get("file_order") == "1")
     except ImportFailed as failed:
         forget_upload(request, plan)
         return import_page(request, plan, 422, problems=failed.problems, file_name=name)
     forget_upload(request, plan)
     messages.success(request, _("Filen er indlæst. %(changes)s.") % {"changes": "; ".join(summary.lines())})
+    skipped = [c for c in summary.conflicts if not c.chosen]
+    if skipped:
+        messages.warning(request, _("Portalens version er beholdt for rækker ændret efter eksporten: "
+                                    "%(rows)s.") % {"rows": ", ".join(c.label for c in skipped[:20])})
     return redirect(plan.get_absolute_url())

@@ -1,0 +1,167 @@
+"""The sheets of rows under an initiative: activities, budget lines and status history.
+
+Part of an import run (`reporting.exchange.importer.Run`): each row is validated by its
+model form; a row is its object by the hidden id, else it is matched by its values
+(`difflib`: equal rows kept, replaced rows updated in place, the rest created or deleted).
+Status history is never deleted.
+"""
+
+import difflib
+
+from django.db.models import Q
+from django.utils import timezone
+
+from initiatives.models import Activity, BudgetLine, StatusUpdate
+
+from .forms import ActivityForm, BudgetLineForm, StatusUpdateForm, as_text
+from .summary import Label, out_of_order
+from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS
+
+
+def values_of(obj, keys) -> dict:
+    return {key: getattr(obj, key) for key in keys}
+
+
+class RowSheets:
+    def row_forms(self, title, form_class, initiatives, make, lookups=None):
+        """Valid forms of a sheet's rows, grouped by the initiative number they name."""
+        groups: dict = {}
+        lookups = {"initiative": initiatives, **(lookups or {})}
+        for row, data in self.parsed.sheets[title]:
+            number = as_text(data.get("initiative")).strip()
+            initiative = initiatives.get(number)
+            form = form_class(data, instance=make(initiative), lookups=lookups)
+            if not form.is_valid():
+                self.form_problems(title, row, form)
+            elif initiative is None or initiative.pk is not None:
+                groups.setdefault(number or None, []).append(form)
+        return groups
+
+    def sync(self, title, current: list, forms: list, keys, label, versioned=False):
+        """Make the `current` objects equal to the `forms` rows with as few writes as possible.
+
+        A row with the id of one of them is that object; the others are matched by their values
+        (`difflib`: equal rows kept, replaced rows updated in place, the rest created or deleted).
+        """
+        changes = self.sheets[title]
+        by_pk = {o.pk: o for o in current}
+        pairs = {}  # form index → object
+        for j, form in enumerate(forms):
+            obj = by_pk.pop(form.cleaned_data.get("id"), None)
+            if obj is not None:
+                pairs[j] = obj
+        olds = [o for o in current if o.pk in by_pk]
+        rest = [j for j in range(len(forms)) if j not in pairs]
+        matcher = difflib.SequenceMatcher(a=[tuple(getattr(o, k) for k in keys) for o in olds],
+                                          b=[tuple(getattr(forms[j].instance, k) for k in keys) for j in rest],
+                                          autojunk=False)
+        removed = []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            for obj, j in zip(olds[i1:i2], rest[j1:j2]):
+                pairs[j] = obj
+            removed += olds[i1 + (j2 - j1):i2] if i2 - i1 > j2 - j1 else []
+            for j in rest[j1 + (i2 - i1):j2] if j2 - j1 > i2 - i1 else []:
+                pairs[j] = None
+        last = max((o.order for o in current), default=0)
+        rank = {o.pk: n for n, o in enumerate(current)}
+        changes.reordered += out_of_order([rank[pairs[j].pk] for j in sorted(pairs) if pairs[j] is not None])
+        for j in sorted(pairs):
+            obj, new = pairs[j], forms[j].instance
+            if obj is None:
+                last += 1
+                new.order = j + 1 if self.file_order else last
+                new.save()
+                changes.new.append(Label(label, new))
+                continue
+            before = values_of(obj, keys)
+            change = self.change(title, label(obj), before, values_of(new, keys))
+            if change and not self.may_write(title, obj, change.label, change.fields):
+                continue
+            order = j + 1 if self.file_order else obj.order
+            if change or obj.order != order:
+                for key in keys:
+                    setattr(obj, key, getattr(new, key))
+                obj.order = order
+                if versioned and change:
+                    obj.version += 1
+                obj.save()
+            if change:
+                changes.changed.append(change)
+        for obj in removed:
+            if self.may_write(title, obj, label(obj)):
+                changes.removed.append(Label(label, obj))
+                obj.delete()
+
+    def write_activities(self, initiatives):
+        keys = ActivityForm._meta.fields
+        groups = self.row_forms(SHEET_ACTIVITIES, ActivityForm, initiatives,
+                                lambda initiative: Activity(initiative=initiative))
+        current: dict = {}
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        for activity in Activity.objects.filter(initiative__in=saved).order_by("year", "order", "id"):
+            activity.initiative = saved[activity.initiative_id]
+            current.setdefault(activity.initiative_id, []).append(activity)
+        for number, initiative in initiatives.items():
+            if initiative.pk is not None:
+                self.sync(SHEET_ACTIVITIES, current.get(initiative.pk, []), groups.get(number, []), keys,
+                          lambda a: f"{a.initiative.number}: {a}", versioned=True)
+
+    def write_budget(self, plan, initiatives):
+        keys = BudgetLineForm._meta.fields
+        groups = self.row_forms(SHEET_BUDGET, BudgetLineForm, initiatives,
+                                lambda initiative: BudgetLine(plan=plan, initiative=initiative))
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        current: dict = {}
+        lines = BudgetLine.objects.filter(Q(plan=plan, initiative__isnull=True) | Q(initiative__in=saved))
+        for line in lines.order_by("order", "id"):
+            current.setdefault(line.initiative_id, []).append(line)
+
+        def label(line):
+            owner = saved[line.initiative_id].number + ": " if line.initiative_id else ""
+            return f"{owner}{line.year} {line.label}"
+
+        self.sync(SHEET_BUDGET, current.get(None, []), groups.get(None, []), keys, label)
+        for number, initiative in initiatives.items():
+            if initiative.pk is not None:
+                self.sync(SHEET_BUDGET, current.get(initiative.pk, []), groups.get(number, []), keys, label)
+
+    def write_status(self, initiatives):
+        """Status history is history: rows are added or corrected, never deleted by an import.
+        A row is matched by its id, else by initiative and time (to the second, for older files)."""
+        keys = ["status", "phase", "note", "author"]
+        changes = self.sheets[SHEET_STATUS]
+        groups = self.row_forms(SHEET_STATUS, StatusUpdateForm, initiatives,
+                                lambda initiative: StatusUpdate(initiative=initiative),
+                                lookups={"author": self.users()})
+        saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
+        by_pk, by_time = {}, {}
+        for update in StatusUpdate.objects.filter(initiative__in=saved).order_by("created_at", "id"):
+            by_pk[update.pk] = update
+            by_time.setdefault((update.initiative_id, _second(update.created_at)), []).append(update)
+        for forms in groups.values():
+            for form in forms:
+                new, moment = form.instance, form.cleaned_data["created_at"]
+                label = f"{new.initiative.number}: {timezone.localtime(moment):%d-%m-%Y %H:%M}"
+                update = by_pk.get(form.cleaned_data.get("id"))
+                if update is None or update.initiative_id != new.initiative_id:
+                    candidates = by_time.get((new.initiative_id, _second(moment)), [])
+                    exact = [u for u in candidates if u.created_at == moment]
+                    update = (exact or candidates or [None])[0]
+                if update is None or update.pk not in by_pk:
+                    new.save()
+                    new.created_at = moment  # auto_now_add set "now" on insert
+                    new.save(update_fields=["created_at"])
+                    changes.new.append(label)
+                    continue
+                del by_pk[update.pk]
+                by_time[(update.initiative_id, _second(update.created_at))].remove(update)
+                change = self.change(SHEET_STATUS, label, values_of(update, keys), values_of(new, keys))
+                if change and self.may_write(SHEET_STATUS, update, label, change.fields):
+                    for key in keys:
+                        setattr(update, key, getattr(new, key))
+                    update.save()
+                    changes.changed.append(change)
+
+
+def _second(moment):
+    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)

@@ -1,0 +1,87 @@
+"""What an import found and did, sheet by sheet: for the preview, the command and the message."""
+
+import difflib
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from masterplan.models import Plan
+
+
+@dataclass
+class Change:
+    """A changed row and the columns that changed in it: (header, old, new)."""
+
+    label: str
+    fields: list = field(default_factory=list)
+
+    def __str__(self):
+        return f"{self.label} ({', '.join(h for h, _old, _new in self.fields)})" if self.fields else self.label
+
+
+class Label:
+    """A row's label, made only when shown: the preview lists a few rows of thousands."""
+
+    __slots__ = ("func", "obj")
+
+    def __init__(self, func, obj):
+        self.func, self.obj = func, obj
+
+    def __str__(self):
+        return self.func(self.obj)
+
+
+@dataclass
+class Conflict:
+    """A row the file would change (or delete) although it was changed in the portal after the export."""
+
+    key: str  # "model:pk", what the user ticks to overwrite
+    sheet: str
+    label: str
+    who: str
+    when: object
+    fields: list = field(default_factory=list)
+    chosen: bool = False
+
+
+@dataclass
+class Changes:
+    new: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    reordered: int = 0  # rows matched whose place in the file differs from the portal's order
+
+    def __bool__(self):
+        return bool(self.new or self.changed or self.removed)
+
+
+@dataclass
+class Summary:
+    plan: Plan
+    created_plan: bool
+    sheets: dict  # sheet title → Changes
+    conflicts: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # admin-only fields left as they are: (header, portal, file)
+    file_order: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return self.created_plan or any(self.sheets.values())
+
+    @property
+    def reordered(self) -> int:
+        return 0 if self.file_order else sum(c.reordered for c in self.sheets.values())
+
+    def lines(self) -> list[str]:
+        return [_("%(sheet)s: %(new)s nye, %(changed)s ændrede, %(removed)s slettede") % {
+            "sheet": title, "new": len(c.new), "changed": len(c.changed), "removed": len(c.removed)}
+            for title, c in self.sheets.items()]
+
+
+def out_of_order(ranks: list) -> int:
+    """How many rows are not where the portal's order has them (rows in file order, by their
+    portal rank): all but the longest run already in order."""
+    if not ranks:
+        return 0
+    matcher = difflib.SequenceMatcher(a=sorted(ranks), b=ranks, autojunk=False)
+    return len(ranks) - sum(block.size for block in matcher.get_matching_blocks())
