@@ -20,6 +20,7 @@ DIRECTION_FIELDS = ["number", "title", "statement", "goal", "description"]
 INITIATIVE_FIELDS = ["id", "number", "kind", "title", "description", "goal", "purpose", "follow_up", "deadline",
                      "success_criteria", "expected_outcomes", "actions", "start_date", "end_date", "status", "phase"]
 ACTIVITY_FIELDS = ["year", "period", "text", "deadline", "done"]
+BUDGET_LINE_FIELDS = ["year", "amount", "label", "kind"]
 # Fields of initiatives searched on the public site: public ones only, so a search
 # cannot reveal what an internal field holds.
 SEARCH_FIELDS = ["number", "title", "description", "goal", "purpose"]
@@ -53,6 +54,10 @@ def _copy(obj, names) -> dict:
     return {name: getattr(obj, name) for name in names}
 
 
+def budget_line_data(line: BudgetLine) -> dict:
+    return {**_copy(line, BUDGET_LINE_FIELDS), "kind_label": str(line.get_kind_display())}
+
+
 def activity_data(activity: Activity, plan: Plan) -> dict:
     data = _copy(activity, ACTIVITY_FIELDS)
     data["period_label"] = str(activity.get_period_display())
@@ -79,11 +84,7 @@ def initiative_data(initiative: Initiative, plan: Plan, directions_by_pk: dict) 
     if plan.public_budget:
         data["funding_amount"] = initiative.funding_amount
         data["funding_source"] = initiative.funding_source
-        data["budget_lines"] = [
-            {"year": line.year, "amount": line.amount, "label": line.label, "kind": line.kind,
-             "kind_label": str(line.get_kind_display())}
-            for line in initiative.budget_lines.all()
-        ]
+        data["budget_lines"] = [budget_line_data(line) for line in initiative.budget_lines.all()]
     return data
 
 
@@ -103,8 +104,7 @@ def plan_data(plan: Plan, initiatives=None) -> dict:
     ]
     if plan.public_budget:
         data["budget_lines"] = [
-            {"year": line.year, "amount": line.amount, "label": line.label, "kind": line.kind,
-             "kind_label": str(line.get_kind_display())}
+            budget_line_data(line)
             for line in plan.budget_lines.filter(initiative__isnull=True).order_by("year", "order", "id")
         ]
     return data
