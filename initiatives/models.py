@@ -439,7 +439,12 @@ class AuditEntry(models.Model):
         ordering = ["-timestamp", "-id"]
         verbose_name = _("historikpost")
         verbose_name_plural = _("historik")
-        indexes = [models.Index(fields=["model", "object_id"])]
+        indexes = [
+            models.Index(fields=["model", "object_id"]),
+            # A plan's latest change: the public pages' cache key and the Excel export's
+            # conflict mark read it on every request, so it must not scan the log.
+            models.Index(fields=["plan_pk", "-id"], name="audit_plan_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.user_name} {self.get_action_display()} {self.object_repr}"
