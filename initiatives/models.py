@@ -441,8 +441,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("historik")
         indexes = [
             models.Index(fields=["model", "object_id"]),
-            # A plan's latest change: the public pages' cache key and the Excel export's
-            # conflict mark read it on every request, so it must not scan the log.
+            # A plan's latest change: the public pages' cache key (every request) and the Excel import's
+            # conflict check (entries after the export's) read it by plan, so it must not scan the log.
             models.Index(fields=["plan_pk", "-id"], name="audit_plan_latest"),
         ]
 
