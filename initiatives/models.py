@@ -337,6 +337,11 @@ class Activity(Versioned):
         ordering = ["year", "order", "id"]
         verbose_name = _("aktivitet")
         verbose_name_plural = _("aktiviteter")
+        indexes = [
+            # An initiative's activities in their order, and a plan's counted by year (dashboard,
+            # direction page, report): one index range per initiative, already sorted.
+            models.Index(fields=["initiative", "year", "order", "id"], name="activity_initiative_year"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_period_display()}: {self.text[:60]}"
@@ -357,7 +362,7 @@ class StatusUpdate(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("af")
     )
-    created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("tidspunkt"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     phase = models.CharField(_("fase"), max_length=20, choices=Phase.choices, blank=True)
     note = LongTextField(_("bemærkning"), blank=True, max_length=4000)
@@ -367,6 +372,11 @@ class StatusUpdate(models.Model):
         get_latest_by = "created_at"
         verbose_name = _("statusopdatering")
         verbose_name_plural = _("statusopdateringer")
+        indexes = [
+            # An initiative's latest status (dashboard, stale lists, report): without it, and with
+            # stale statistics, PostgreSQL scanned created_at backwards through every plan's updates.
+            models.Index(fields=["initiative", "-created_at", "-id"], name="status_initiative_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.initiative.number}: {self.get_status_display()}"
@@ -430,8 +440,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("objekt-id"), max_length=40)
     object_repr = models.CharField(_("objekt"), max_length=300)
     # Plain ids, not foreign keys: the history of a deleted object must survive it.
-    plan_pk = models.BigIntegerField(null=True, blank=True, db_index=True)
-    initiative_pk = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # (Indexed by the composite indexes below, which begin with them.)
+    plan_pk = models.BigIntegerField(null=True, blank=True)
+    initiative_pk = models.BigIntegerField(null=True, blank=True)
     changes = models.JSONField(_("ændringer"), default=dict, help_text="{field: [old, new]}")
     source = models.CharField(_("kilde"), max_length=50, blank=True)
 
@@ -444,6 +455,10 @@ class AuditEntry(models.Model):
             # A plan's latest change: the public pages' cache key (every request) and the Excel import's
             # conflict check (entries after the export's) read it by plan, so it must not scan the log.
             models.Index(fields=["plan_pk", "-id"], name="audit_plan_latest"),
+            # A plan's and an initiative's history newest first (dashboard's recent changes, the
+            # history pages): the rows in their order, whatever the other plans' history holds.
+            models.Index(fields=["plan_pk", "-timestamp", "-id"], name="audit_plan_recent"),
+            models.Index(fields=["initiative_pk", "-timestamp", "-id"], name="audit_initiative_recent"),
         ]
 
     def __str__(self) -> str:

@@ -44,6 +44,17 @@ def test_home_lists_own_and_published_plans_only(client, reader, plan, other_org
     assert "Andres hemmelige plan" not in content
 
 
+def test_home_counts_each_plans_directions_and_initiatives_on_their_own(client, reader, plan, directions,
+                                                                        initiative):
+    """Counted in subqueries: a join of both multiplied them (3 directions × 2 initiatives rows)."""
+    Initiative.objects.create(direction=directions[1], number="2.1", title="Endnu et")
+    client.force_login(reader)
+    with CaptureQueriesContext(connection) as ctx:
+        content = " ".join(client.get("/").content.decode().split())
+    assert "3 retninger · 2 initiativer" in content
+    assert len(ctx.captured_queries) == 3  # session, user, the plans with their counts
+
+
 def test_outsider_gets_404_for_plan_and_initiative(client, outsider, plan, initiative):
     client.force_login(outsider)
     assert client.get(plan.get_absolute_url()).status_code == 404
