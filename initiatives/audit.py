@@ -153,6 +153,25 @@ def register(label: str, ignore_fields=()):
     post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
 
 
+def last_change_of(outer: str = "pk"):
+    """Subquery: the id of the newest audit entry of the plan at `OuterRef(outer)`.
+
+    Every write to a plan's data is audited, so this id moves on every change: pages keyed by
+    it (the public site, the dashboard) show a change at once, in every process, without
+    invalidation signals. One index lookup (`audit_plan_latest`).
+    """
+    from django.db.models import OuterRef
+
+    AuditEntry = apps.get_model("initiatives", "AuditEntry")
+    return AuditEntry.objects.filter(plan_pk=OuterRef(outer)).order_by("-id").values("id")[:1]
+
+
+def last_change(plan) -> int:
+    """The id of the plan's newest audit entry (0 before its first): see `last_change_of`."""
+    AuditEntry = apps.get_model("initiatives", "AuditEntry")
+    return AuditEntry.objects.filter(plan_pk=plan.pk).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def audited_model(model_name: str):
     """The audited model whose history entries carry `model_name`, or None."""
     return _audited.get(model_name)

@@ -14,6 +14,17 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages (public site, dashboard) are keyed by ids that SQLite reuses after a
+    test's rollback: every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return Organization.objects.create(name="Testkommune", slug="testkommune")

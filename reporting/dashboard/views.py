@@ -1,19 +1,40 @@
+import hashlib
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
 
 from followup.models import FollowUpRound
+from initiatives.audit import last_change
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
 from .figures import Filters, build_dashboard
 from .forms import DashboardFilterForm
 
+CONTENT = "reporting/dashboard/_content.html"
+FILTER_PARAMS = ["direction", "responsible", "year", "since"]
+# Bounds the cache's memory only: a change to the plan makes a new key at once.
+CACHE_SECONDS = 600
 
-@login_required
-def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    """The manager's one-page overview. Read-only for every role."""
-    plan = get_plan_for_user(request.user, slug)
+
+def content_key(plan, request: HttpRequest, partial: bool) -> str:
+    """The dashboard's content for this plan as it is now: its newest audit entry (every write
+    to the plan is audited, as for the public site), its own `updated_at`, today (the stale and
+    due lists and the round's deadline count in days), the language and the filters."""
+    params = sorted((k, v) for k in FILTER_PARAMS for v in request.GET.getlist(k))
+    marker = (f"{plan.pk}:{last_change(plan)}:{plan.updated_at.timestamp()}:{timezone.localdate()}:"
+              f"{translation.get_language()}:{partial}:{params}")
+    return "dashboard:" + hashlib.sha256(marker.encode()).hexdigest()
+
+
+def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
+    """The figures, lists and charts rendered (a dozen aggregate queries over the plan)."""
     directions = list(plan.directions.only("id", "plan_id", "number", "title", "statement", "order"))
     responsibles = (Initiative.objects.filter(plan=plan).exclude(responsible="").order_by("responsible")
                     .values_list("responsible", flat=True).distinct())
@@ -25,13 +46,28 @@ def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         year=form.value("year"),
         since=form.value("since"),
     )
-    board = build_dashboard(plan, directions, filters)
-    context = {"plan": plan, "form": form, "board": board}
-    if not request.htmx or request.htmx.history_restore_request:
+    context = {"plan": plan, "form": form, "board": build_dashboard(plan, directions, filters)}
+    if not partial:
         # The newest follow-up round's progress (not narrowed by the filters).
         round_ = FollowUpRound.objects.filter(plan=plan).order_by("-year").first()
         context.update(round=round_, round_progress=round_.progress(directions=directions) if round_ else None)
+    return render_to_string(f"{CONTENT}#body" if partial else CONTENT, context, request=request)
+
+
+@login_required
+@require_GET
+def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """The manager's one-page overview. Read-only for every role, the same for all of them,
+    so its content is computed once per change of the plan and then served from the cache."""
+    plan = get_plan_for_user(request.user, slug)
     # A history-restore request (back button after hx-push-url) needs the whole page.
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "reporting/dashboard/dashboard.html#body" if partial else "reporting/dashboard/dashboard.html"
-    return render(request, template, context)
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    key = content_key(plan, request, partial)
+    content = cache.get(key)
+    if content is None:
+        content = dashboard_content(request, plan, partial)
+        cache.set(key, content, CACHE_SECONDS)
+    content = mark_safe(content)  # rendered by our own templates, escaped there
+    if partial:
+        return HttpResponse(content)
+    return render(request, "reporting/dashboard/dashboard.html", {"plan": plan, "content": content})

@@ -11,16 +11,16 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.security import client_ip
-from initiatives.audit import audit_context
+from initiatives.audit import audit_context, last_change_of
 from initiatives.forms import PlanFilterForm
-from initiatives.models import AuditEntry, Initiative
+from initiatives.models import Initiative
 
 from ..models import ReportEdition
 from . import data
@@ -31,8 +31,7 @@ from .models import Feedback
 def get_public_plan(slug: str):
     """The published plan with the id of its latest change, or 404: the one access
     rule of the public side (`Plan.objects.public()`)."""
-    last_change = AuditEntry.objects.filter(plan_pk=OuterRef("pk")).order_by("-id").values("id")[:1]
-    return get_object_or_404(data.public_plans().annotate(last_change=Subquery(last_change)), slug=slug)
+    return get_object_or_404(data.public_plans().annotate(last_change=Subquery(last_change_of())), slug=slug)
 
 
 FILTER_PARAMS = ["q", "status", "phase", "direction", "supports", "year"]

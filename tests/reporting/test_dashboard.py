@@ -244,9 +244,9 @@ def test_chart_colours_pass_contrast():
         assert contrast(fill, text_on(fill)) >= 4.5, fill  # numbers drawn on the fill
 
 
-def count_queries(client, url):
+def count_queries(client, url, htmx=False):
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
+        assert client.get(url, **({"HTTP_HX_REQUEST": "true"} if htmx else {})).status_code == 200
     return len(ctx.captured_queries)
 
 
@@ -259,4 +259,33 @@ def test_query_count_is_the_same_for_a_small_plan_and_a_1000_initiative_plan(cli
     large = count_queries(client, reverse("plan_dashboard", args=["syntetisk-1000"]))
     filtered = count_queries(client, reverse("plan_dashboard", args=["syntetisk-1000"]) + "?direction=2&year=2025")
     assert small == large == filtered
-    assert small <= 16  # 15 + the newest follow-up round (none here)
+    assert small <= 17  # 15 + the newest follow-up round (none here) + the plan's latest change (cache key)
+    # From the cache: the session, the user, the plan and its latest change, whatever its size.
+    assert count_queries(client, reverse("plan_dashboard", args=["syntetisk-1000"])) == 4
+
+
+def test_figures_are_computed_once_per_change_of_the_plan(client, manager, editor, board_plan):
+    plan, items, _ = board_plan
+    url = reverse("plan_dashboard", args=[plan.slug])
+    client.force_login(manager)
+    first = count_queries(client, url)
+    assert count_queries(client, url) == 4 < first  # session, user, plan, latest change
+    assert count_queries(client, url + "?direction=2") == first  # other filters: computed, then cached too
+    assert count_queries(client, url, htmx=True) > 4  # the htmx fragment is cached apart from the page
+    assert count_queries(client, url, htmx=True) == 4
+
+    # A status change in the browser is audited, as every write, and shows at once.
+    assert attention_figure(client.get(url)) == "2"
+    client.force_login(editor)
+    initiative = items["f"]
+    response = client.post(reverse("initiative_status", args=[initiative.pk]),
+                           {"status": Status.DELAYED, "phase": "", "note": "Forsinket.", "version": initiative.version})
+    assert response.status_code in (200, 302)
+    client.force_login(manager)
+    assert attention_figure(client.get(url)) == "3"
+    assert count_queries(client, url) == 4
+
+
+def attention_figure(response) -> str:
+    html = " ".join(response.content.decode().split())
+    return re.search(r'key-figure__value">(\d+)</span> <span class="key-figure__label">i risiko eller forsinket', html)[1]
