@@ -2,6 +2,7 @@
 object it was loaded at (`version`), so a stale save can be refused."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from masterplan.models import Direction
@@ -109,8 +110,21 @@ class ActivityForm(DKFDSMixin, forms.ModelForm):
         self.fields["year"].choices = [(year, str(year)) for year in initiative.plan.years]
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Several objects by primary key, each checked to be an id the database can hold
+    before the query (a 20-digit value fails inside SQLite's driver, a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not text.isdecimal() or not 0 < int(text) < 2**63:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": text[:30]})
+        return super()._check_values(value)
+
+
 class CrossLinkForm(DKFDSMixin, forms.Form):
-    directions = forms.ModelMultipleChoiceField(
+    directions = IdsField(
         queryset=Direction.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("%(value)s er ikke en af planens andre retninger."),
                         "invalid_pk_value": _("“%(pk)s” er ikke en gyldig retning.")},

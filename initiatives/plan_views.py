@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
@@ -18,6 +18,7 @@ LIST_FIELDS = ["id", "plan_id", "direction_id", "number", "title", "status", "ph
 
 
 @login_required
+@require_safe
 def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for_user(request.user, slug)
     directions = list(plan.directions.all())
@@ -44,6 +45,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """One direction in the report's layout: initiative | a column per year | also supports."""
     plan = get_plan_for_user(request.user, slug)

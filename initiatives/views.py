@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
@@ -122,6 +122,7 @@ def respond(request, initiative, section: str, message: str = "", status: int = 
 
 
 @login_required
+@require_safe
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initiative = get_initiative_for_user(request.user, pk)
     return render(request, TEMPLATE, detail_context(request, initiative))
@@ -303,6 +304,7 @@ def initiative_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan_history(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for_user(request.user, slug)
     entries = AuditEntry.objects.filter(plan_pk=plan.pk).select_related("user")[:200]

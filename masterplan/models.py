@@ -11,7 +11,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
+# The years a plan, activity or budget line may name; dates before the first are refused
+# where they would be used in a query (see reporting.dashboard.forms).
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
+YEAR_VALIDATORS = [MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)]
 
 # The one length limit of a long plain text (and of a list's items together): the same in
 # forms, model validation, Excel import and export, and well below Excel's 32,767 per cell.

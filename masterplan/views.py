@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from .models import AccessibilityStatement, Plan
 
@@ -30,6 +31,7 @@ def _count_per_plan(relation: str):
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     plans = (
         Plan.objects.visible_to(request.user)

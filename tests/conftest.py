@@ -1,12 +1,32 @@
 """Standing test data: a small plan in one municipality, users of every role, and
 an editor from another municipality (the outsider)."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from initiatives.models import Activity, CrossLink, Initiative
 from masterplan.models import Direction, Membership, Organization, Plan
 from tests.sso_provider.fixtures import idp_browser, sso, sso_provider  # noqa: F401  (single sign-on)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a file rather than in memory: threads of the concurrency tests
+    (tests/test_concurrency.py) then get connections of their own, which wait for each
+    other's locks as in production; an in-memory database shares one cache and fails
+    them at once."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(tempfile.gettempdir()) / f"test_masterplan_{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+        # A test database need not survive a power cut: no fsync on every commit.
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA synchronous=OFF"
 
 
 @pytest.fixture(autouse=True)

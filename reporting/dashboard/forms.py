@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from masterplan.models import EARLIEST_YEAR
+
 
 class DashboardFilterForm(forms.Form):
     """Direction, responsible, year and the "changed since" date; all optional.
@@ -43,6 +45,8 @@ class DashboardFilterForm(forms.Form):
         since = self.cleaned_data["since"]
         if since and since > timezone.localdate() + datetime.timedelta(days=1):
             raise forms.ValidationError(_("Datoen kan ikke ligge i fremtiden."))
+        if since and since.year < EARLIEST_YEAR:  # and a time zone cannot shift it past year 1
+            raise forms.ValidationError(_("Datoen kan ikke ligge før %(year)s.") % {"year": EARLIEST_YEAR})
         return since
 
     def value(self, name, default=None):

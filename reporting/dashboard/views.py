@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
 from initiatives.audit import last_change
@@ -55,7 +55,7 @@ def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The manager's one-page overview. Read-only for every role, the same for all of them,
     so its content is computed once per change of the plan and then served from the cache."""

@@ -85,6 +85,7 @@ def _preview_page(request, plan, year, *, status: int = 200, edition=None, form=
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def report_pdf(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     """The PDF if it is ready; otherwise start rendering it and show the progress page.
 
