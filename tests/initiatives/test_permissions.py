@@ -3,13 +3,15 @@
 Readers and managers read; editors and municipal admins write; an initiative's owner
 (tovholder, a reader who is its responsible user) updates its status and activities
 only, and an owner of another initiative is a reader here; a user of another
-municipality gets 404 for everything of this one; anonymous users are sent to login.
-A refused write leaves the database as it was.
+municipality gets 404 for everything of this one (403 for writes once it is published);
+anonymous users are sent to login. Every refused write leaves the database as it was.
 """
 
 import pytest
+from django.apps import apps
+from django.core import serializers
 
-from initiatives.models import Activity, AuditEntry, Initiative
+from initiatives.models import Activity, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -148,22 +150,59 @@ PUBLIC_URL_NAMES = {"login", "logout", "set_language", "password_change", "passw
                     "healthz", "accessibility"}
 
 
+def database_state() -> dict:
+    """Every row of plan data, history and report editions, field by field."""
+    models = [model for label in ("masterplan", "initiatives", "reporting")
+              for model in apps.get_app_config(label).get_models()]
+    return {model._meta.label: serializers.serialize("python", model._base_manager.order_by("pk"))
+            for model in models}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_permission_matrix(client, request, plan, directions, initiative, case, role):
     if role != "anonymous":
         client.force_login(request.getfixturevalue(role))
     method, url, data, expected = cases(plan, initiative, directions)[case]
-    audit_before = AuditEntry.objects.count()
-    versions_before = list(Initiative.objects.order_by("pk").values_list("pk", "version"))
+    before = database_state()
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], response.content.decode()[:500]
     if response.status_code == 302 and role == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
-    if response.status_code in (302, 403, 404) and (role == "anonymous" or response.status_code != 302):
-        # Refused: nothing written (every write is audited, and initiatives carry a version).
-        assert AuditEntry.objects.count() == audit_before
-        assert list(Initiative.objects.order_by("pk").values_list("pk", "version")) == versions_before
+    if method == "post" and (role == "anonymous" or response.status_code >= 400):
+        assert database_state() == before, "a refused write changed the database"
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_editor_of_another_municipality_gets_403_writing_to_a_published_plan(
+        client, outsider, plan, directions, initiative, case):
+    plan.published = True
+    plan.save()
+    method, url, data, expected = cases(plan, initiative, directions)[case]
+    client.force_login(outsider)
+    before = database_state()
+    response = getattr(client, method)(url, data)
+    if expected["reader"] == 403:  # a write (or a write's form): refused, not hidden
+        assert response.status_code == 403
+        assert database_state() == before
+    else:  # a page to read: the published plan is readable by everyone
+        assert response.status_code == expected["reader"]
+
+
+def test_admin_site_writes_are_audited_with_source_admin(client, superuser, initiative):
+    client.force_login(superuser)
+    activity = initiative.activities.get()
+    response = client.post(f"/admin/initiatives/activity/{activity.pk}/change/", {
+        "initiative": initiative.pk, "year": 2026, "period": "year", "text": "Ændret i admin", "order": 1,
+    })
+    assert response.status_code == 302, response.content.decode()[:1000]
+    changed = AuditEntry.objects.get(model="activity", object_id=str(activity.pk), action="update")
+    assert (changed.source, changed.user, changed.changes["text"][1]) == ("admin", superuser, "Ændret i admin")
+    response = client.post(f"/admin/initiatives/activity/{activity.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    deleted = AuditEntry.objects.get(model="activity", object_id=str(activity.pk), action="delete")
+    assert (deleted.source, deleted.user) == ("admin", superuser)
 
 
 URL_NAME_OF_CASE = {

@@ -6,7 +6,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.http import QueryDict
@@ -183,7 +183,7 @@ def test_export_is_404_for_other_municipalities(client, outsider, initiative):
 
 
 def test_export_command_refuses_unknown_plan(db):
-    with pytest.raises(Exception, match="findes ikke"):
+    with pytest.raises(CommandError, match="findes ikke"):
         call_command("export_plan", "findes-ikke", "/tmp/x.xlsx")
 
 
