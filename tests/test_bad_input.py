@@ -24,7 +24,7 @@ def all_patterns(patterns=None):
 
 def test_no_url_of_the_portal_takes_an_unbounded_number():
     """Numbers in our URLs go through masterplan.converters (<id:…>, <year:…>, <number:…>)."""
-    ours = [p for p in all_patterns() if p.callback.__module__.split(".")[0] in {"masterplan", "initiatives", "reporting"}]
+    ours = [p for p in all_patterns() if p.callback.__module__.split(".")[0] in {"masterplan", "initiatives", "reporting", "followup"}]
     assert ours
     unbounded = [str(p.pattern) for p in ours
                  if any(type(c) is IntConverter for c in p.pattern.converters.values())]
