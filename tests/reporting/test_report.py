@@ -352,11 +352,12 @@ def test_saving_a_form_opened_before_the_edition_was_finalised_is_refused_not_a_
     assert ReportEdition.objects.get(plan=plan, year=2025, state="final").title == "Kladde"
 
 
-@pytest.mark.parametrize("started_ago, requeued", [(ReportRender.STALE_AFTER - datetime.timedelta(minutes=1), False),
-                                                   (ReportRender.STALE_AFTER + datetime.timedelta(minutes=1), True)])
-def test_a_lost_render_job_is_queued_again(client, reader, plan, initiative, run_on_commit, started_ago, requeued):
+@pytest.mark.parametrize("minutes_past_stale, requeued", [(-1, False), (1, True)])
+def test_a_lost_render_job_is_queued_again(client, reader, plan, initiative, run_on_commit, minutes_past_stale, requeued):
     """A job a worker claimed and then died with stays "running"; once it is older than
-    STALE_AFTER, the next request for the PDF queues it again (and here renders it)."""
+    stale_after() (the render timeout and a minute), the next request for the PDF queues it
+    again (and here renders it)."""
+    started_ago = ReportRender.stale_after() + datetime.timedelta(minutes=minutes_past_stale)
     snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
     lost = ReportRender.objects.create(plan=plan, year=2025, content_hash=content_hash(snapshot), snapshot=snapshot,
                                        state=ReportRender.State.RUNNING, started_at=timezone.now() - started_ago)
