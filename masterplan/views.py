@@ -43,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "masterplan/home.html", {"plans": plans})
 
 
+@require_safe
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
     """The accessibility statement: public, filled in by the municipality in the admin."""
     return render(request, "accessibility.html", {"statement": AccessibilityStatement.current()})
