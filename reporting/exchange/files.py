@@ -81,11 +81,25 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
         raise refuse(_("Filen er tom."))
     if size > MAX_UPLOAD_BYTES:
         raise refuse(too_large_message())
+    names, content_types, mimetype = inspect_package(fileobj, not_xlsx_message)
+    if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
+        raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
+                       "»Excel-projektmappe (.xlsx)« og prøv igen."))
+    if b"opendocument" in mimetype:
+        raise refuse(ods_message())
+    if "xl/workbook.xml" not in names:
+        raise refuse(not_xlsx_message())
+
+
+def inspect_package(fileobj, not_a_package_message, inspect=None):
+    """An Office Open XML package's member names (lower case), its content types and its
+    `mimetype` member (OpenDocument), after the zip-bomb checks; `inspect(archive, members)`
+    may look further inside while the archive is open. Refuses what is not a sound zip."""
     fileobj.seek(0)
     head = fileobj.read(4)
     fileobj.seek(0)
     if head != b"PK\x03\x04":
-        raise refuse(not_xlsx_message())
+        raise refuse(not_a_package_message())
     try:
         with zipfile.ZipFile(fileobj) as archive:
             members = archive.infolist()
@@ -96,6 +110,8 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
             # zipfile never unpacks more than a member's declared size, so this read is bounded too.
             content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""
             mimetype = archive.read("mimetype")[:200] if "mimetype" in names else b""
+            if inspect is not None:
+                inspect(archive, members)
     # NotImplementedError: an unsupported zip version or compression method; RuntimeError:
     # an encrypted member. Both come from damaged or hostile files like the others here.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, zlib.error,
@@ -103,13 +119,7 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
         raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
     finally:
         fileobj.seek(0)
-    if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
-        raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
-                       "»Excel-projektmappe (.xlsx)« og prøv igen."))
-    if b"opendocument" in mimetype:
-        raise refuse(ods_message())
-    if "xl/workbook.xml" not in names:
-        raise refuse(not_xlsx_message())
+    return names, content_types, mimetype
 
 
 def too_large_message() -> str:

@@ -47,16 +47,17 @@ ADMIN_FIELDS = ["published", "period_start", "period_end"]  # the portal lets on
 
 
 def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = None, user=None,
-                commit: bool = True, overwrite=(), file_order: bool = False) -> Summary:
+                commit: bool = True, overwrite=(), file_order: bool = False, source: str = "import") -> Summary:
     """Validate and write the parsed workbook into `plan` (or the plan named by slug/file).
 
     Raises ImportFailed with every problem; with commit=False everything is rolled back.
-    `overwrite`: keys of conflicts to write anyway; `file_order`: take the file's row order.
+    `overwrite`: keys of conflicts to write anyway; `file_order`: take the file's row order;
+    `source`: what the audit log names as the writes' origin ("word" for a Word document).
     """
     if parsed.structural:
         raise ImportFailed(parsed.problems)
     try:
-        with audit_context(user, "import"), transaction.atomic(), translation.override("da"):
+        with audit_context(user, source), transaction.atomic(), translation.override("da"):
             summary = Run(parsed, user, set(overwrite), file_order).write(plan, slug)
             if parsed.problems:
                 raise ImportFailed(parsed.problems)  # leaves the atomic block: all rolled back

@@ -1,0 +1,263 @@
+"""Bringing a plan in from Word: the seed shapes, unknown shapes, hostile files, the command."""
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from initiatives.models import Activity, AuditEntry, BudgetLine, CrossLink, Initiative, StatusUpdate
+from masterplan.models import Direction, Plan
+
+WORD = Path(settings.BASE_DIR) / "fixtures" / "word"
+SEEDS = ["svendborg-masterplan", "ikast-brande-udviklingsplan", "nyborg-udviklingsplan", "svendborg-familie-2018"]
+MODELS = (Plan, Direction, Initiative, CrossLink, Activity, StatusUpdate, BudgetLine, AuditEntry)
+
+
+def db_state():
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+
+
+def run(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_docx", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def refused(path, *args) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_docx", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue() + str(failure.value)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", "--no-users", stdout=io.StringIO())
+
+
+# --- what a plan is made of, to compare an imported plan with the demo plan -------------------
+
+def structure(plan):
+    return {
+        "labels": (plan.direction_label, plan.direction_label_plural, plan.initiative_label,
+                   plan.initiative_label_plural),
+        "organization": plan.organization_id,
+        "title": plan.title,
+        "directions": [(d.number, d.statement, [i.number for i in d.initiatives.order_by("order")])
+                       for d in plan.directions.order_by("order")],
+        "kinds": sorted(plan.initiatives.values_list("number", "kind")),
+        "activities": sorted(Activity.objects.filter(initiative__plan=plan)
+                             .values_list("initiative__number", "year", "period", "text")),
+        "cross_links": sorted(CrossLink.objects.filter(initiative__plan=plan)
+                              .values_list("initiative__number", "direction__number")),
+        "budget": sorted((b.initiative.number if b.initiative else "", b.year, b.amount, b.label, b.kind)
+                         for b in BudgetLine.objects.filter(plan=plan).select_related("initiative")),
+    }
+
+
+def sentences(plan) -> list[str]:
+    texts = [plan.intro, plan.vision]
+    for d in plan.directions.all():
+        texts += [d.statement, d.goal, d.purpose, d.description, *d.success_criteria, *d.focus_points]
+    for i in plan.initiatives.all():
+        texts += [i.title, i.description, i.goal, i.purpose, i.follow_up, i.deadline, i.responsible,
+                  *i.success_criteria, *i.expected_outcomes, *i.actions]
+        texts += [a.text for a in i.activities.all()]
+    return [s.strip() for text in texts for s in re.split(r"(?<=[.!?])\s+|\n+", text or "") if s.strip()]
+
+
+@pytest.mark.parametrize("slug", SEEDS)
+def test_word_file_in_each_seed_shape_imports_as_the_demo_plan(demo, slug):
+    out = run(WORD / f"{slug}.docx", "--plan", f"word-{slug}")
+    assert f"Planen word-{slug} er oprettet." in out
+    demo_plan, imported = Plan.objects.get(slug=slug), Plan.objects.get(slug=f"word-{slug}")
+    assert structure(imported) == structure(demo_plan)
+    wanted, found = sentences(demo_plan), set(sentences(imported))
+    share = sum(s in found for s in wanted) / len(wanted)
+    assert share >= 0.98, [s for s in wanted if s not in found][:5]
+    assert AuditEntry.objects.filter(plan_pk=imported.pk, source="word").exists()
+    assert not AuditEntry.objects.filter(plan_pk=imported.pk).exclude(source="word").exists()
+
+
+@pytest.mark.parametrize("slug", SEEDS)
+def test_the_same_document_into_its_own_demo_plan_changes_nothing_but_what_the_document_says(demo, slug):
+    before = structure(Plan.objects.get(slug=slug))
+    out = run(WORD / f"{slug}.docx", "--plan", slug)
+    assert f"Planen {slug} er opdateret." in out
+    assert structure(Plan.objects.get(slug=slug)) == before
+    changed = AuditEntry.objects.filter(source="word")
+    if slug == "nyborg-udviklingsplan":  # the heading "F4 - Faglig kvalitet i sagsbehandlingen" names it
+        assert list(changed.values_list("model", "object_repr")) == [("direction", "4: Faglig kvalitet i "
+                                                                                   "sagsbehandlingen")]
+    else:
+        assert not changed.exists()
+
+
+def test_import_matches_by_number_and_keeps_what_the_document_does_not_say(demo, editor):
+    plan = Plan.objects.get(slug="svendborg-masterplan")
+    initiative = plan.initiatives.get(number="1.2")
+    initiative.change_status(editor, "at_risk", "development", "Forsinket leverance.")
+    initiative.refresh_from_db()
+    initiative.title = "Gammel titel"
+    initiative.version += 1
+    initiative.save()
+    run(WORD / "svendborg-masterplan.docx", "--plan", plan.slug)
+    initiative.refresh_from_db()
+    assert initiative.title == "Nexus Borger"  # updated from the document, in place
+    assert (initiative.status, initiative.phase) == ("at_risk", "development")  # the portal's own
+    assert initiative.status_updates.filter(note="Forsinket leverance.").exists()
+    assert plan.initiatives.count() == 26
+
+
+def test_dry_run_writes_nothing(demo):
+    before = db_state()
+    out = run(WORD / "nyborg-udviklingsplan.docx", "--plan", "ny-plan", "--dry-run")
+    assert "Planen ny-plan ville blive oprettet." in out
+    assert "Prøvekørsel: intet er gemt." in out
+    assert db_state() == before
+
+
+def test_without_plan_option_the_short_name_comes_from_the_title(demo):
+    out = run(WORD / "svendborg-familie-2018.docx", "--dry-run")
+    assert "Planen udviklingsplan-for-2018-i-familieafdelingen-sikkert-grundlag ville blive oprettet." in out
+
+
+def test_preview_names_where_each_part_came_from(demo):
+    out = run(WORD / "svendborg-masterplan.docx", "--plan", "x", "--dry-run")
+    assert "Plan: Masterplan for det sociale område (2024–2027); form: handleplan" in out
+    assert "Retning 2 (afsnit 7): Borgerne oplever en veltilrettelagt overgang" in out
+    assert "  Initiativ 2.2 (tabel 4, række 2): Palliativt projekt – 3 aktiviteter; understøtter også 5" in out
+    assert "afsnit 1: Handleplaner der understøtter implementeringen af (Undertitel; ikke gemt.)" in out
+
+
+def test_page_break_fragments_are_stitched_into_the_cell_they_continue(demo):
+    run(WORD / "svendborg-masterplan.docx", "--plan", "x")
+    last = Activity.objects.filter(initiative__plan__slug="x", initiative__number="2.2", year=2025).last()
+    assert "socialt udsatte borgere i en breder kontekst, så borgere udenfor" in last.text
+    run(WORD / "svendborg-familie-2018.docx", "--plan", "y")
+    initiative = Initiative.objects.get(plan__slug="y", number="1.2")
+    assert initiative.description == "Herunder undersøges mulighederne for på sigt at nedbringe sagsbehandlingstiden."
+    assert "indenfor servicelovens foreskriver – herunder overholdelse af tidsfrister." in initiative.purpose
+
+
+# --- documents of an unknown shape --------------------------------------------------------------
+
+def unknown_document(path):
+    document = docx.Document()
+    document.add_paragraph("Referat af møde i styregruppen", style="Title")
+    document.add_paragraph("Punkt A", style="Heading 1")
+    document.add_paragraph("Vi drøftede budgettet og Svendborg Kommune.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Navn"
+    table.cell(1, 0).text = "Karen"
+    document.save(path)
+    return path
+
+
+def test_a_document_of_unknown_shape_gets_a_preview_of_what_was_found_not_a_crash(demo, tmp_path):
+    before = db_state()
+    said = refused(unknown_document(tmp_path / "referat.docx"), "--plan", "referat")
+    assert "Plan: Referat af møde i styregruppen" in said
+    assert "Indledning: Vi drøftede budgettet og Svendborg Kommune." in said
+    assert "Kunne ikke placeres (1):" in said
+    assert "tabel 1: Navn (Tabellen ligner ingen af de kendte former.)" in said
+    assert "Dokumentet indeholder ingen retninger eller initiativer, som portalen kunne genkende." in said
+    assert "Intet er ændret." in said
+    assert db_state() == before
+
+
+def test_a_new_plan_needs_a_municipality_the_document_names(db, tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Retning 1: Borgerne får hjælp.", style="Heading 1")
+    document.save(tmp_path / "plan.docx")
+    said = refused(tmp_path / "plan.docx", "--plan", "ny")
+    assert "En ny plan skal høre til en kendt kommune" in said
+    assert not Plan.objects.exists()
+
+
+# --- hostile and broken files ----------------------------------------------------------------------
+
+def docx_bytes(**replace) -> bytes:
+    """The Svendborg fixture with some members replaced (name → bytes, None to drop)."""
+    source = zipfile.ZipFile(WORD / "svendborg-masterplan.docx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename in replace:
+                continue
+            target.writestr(item, source.read(item))
+        for name, data in replace.items():
+            if data is not None:
+                target.writestr(name, data)
+    return buffer.getvalue()
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+          b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><w:document xmlns:w="http://schemas.openxmlformats.org/'
+          b'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&lol3;</w:t></w:r></w:p></w:body></w:document>')
+XXE = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><w:document xmlns:w="http://'
+       b'schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p>'
+       b'</w:body></w:document>')
+
+
+def zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (101 * 1024 * 1024) + b"</w:document>")
+    return buffer.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    return (Path(__file__).parent / "excel_files" / "valid.xlsx").read_bytes()
+
+
+HOSTILE = [
+    ("tekst.docx", lambda: "Retning 1: ikke et dokument".encode(), "Filen er ikke et Word-dokument (.docx)"),
+    ("tom.docx", lambda: b"", "Filen er tom."),
+    ("afbrudt.docx", lambda: (WORD / "svendborg-masterplan.docx").read_bytes()[:5000],
+     "Filen er beskadiget eller ufuldstændig"),
+    ("rod.docx", lambda: docx_bytes(**{"word/document.xml": b"<w:document><w:body>"}),
+     "Filen er beskadiget eller ufuldstændig"),
+    ("bombe.docx", zip_bomb, "Filen pakker sig ud til mere end portalen vil læse"),
+    ("makro.docm", lambda: (WORD / "svendborg-masterplan.docx").read_bytes(),
+     "Dokumenter med makroer (.docm) kan ikke indlæses"),
+    ("makro-omdoebt.docx", lambda: docx_bytes(**{"word/vbaProject.bin": b"\x00" * 64}),
+     "Dokumenter med makroer (.docm) kan ikke indlæses"),
+    ("latter.docx", lambda: docx_bytes(**{"word/document.xml": LAUGHS}),
+     "Dokumentet indeholder XML-definitioner (DTD eller entiteter)"),
+    ("xxe.docx", lambda: docx_bytes(**{"word/document.xml": XXE}),
+     "Dokumentet indeholder XML-definitioner (DTD eller entiteter)"),
+    ("gammel.doc", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Filen er et ældre Word-dokument (.doc)"),
+    ("regneark.docx", xlsx_bytes, "Filen er ikke et Word-dokument (.docx)"),
+    ("libre.odt", lambda: b"PK\x03\x04" + b"\x00" * 100, "Filen er et LibreOffice-dokument (.odt)"),
+]
+
+
+@pytest.mark.parametrize("name, make, message", HOSTILE)
+def test_command_refuses_a_hostile_file_with_a_danish_message_and_changes_nothing(demo, tmp_path, name, make,
+                                                                                    message):
+    path = tmp_path / name
+    path.write_bytes(make())
+    before = db_state()
+    said = refused(path, "--plan", "svendborg-masterplan")
+    assert message in said
+    assert "Intet er ændret." in said
+    assert "Traceback" not in said
+    assert db_state() == before
+
+
+def test_command_refuses_a_file_over_the_size_cap_before_reading_it(demo, tmp_path, monkeypatch):
+    path = tmp_path / "stor.docx"
+    with open(path, "wb") as handle:
+        handle.truncate(11 * 1024 * 1024)  # sparse: nothing is read if the size is checked first
+    monkeypatch.setattr("reporting.exchange.word.read_document", lambda *a: pytest.fail("read"))
+    before = db_state()
+    said = refused(path)
+    assert "Filen er for stor. Den må højst fylde 10 MB." in said
+    assert db_state() == before
