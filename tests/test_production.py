@@ -42,6 +42,16 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_keeps_compiled_templates_in_the_cached_loader():
+    """Each template is parsed once per process, not on every request (Django's default when
+    no loaders are given; the test keeps anyone from replacing it with the plain loaders)."""
+    code = ("import django; django.setup(); from django.template import engines; "
+            "print([type(l).__module__ for l in engines['django'].engine.template_loaders])")
+    result = run([sys.executable, "-c", code], production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['django.template.loaders.cached']"
+
+
 def test_refuses_to_start_with_the_default_secret_key_when_debug_is_off():
     env = production_env()
     del env["DJANGO_SECRET_KEY"]
