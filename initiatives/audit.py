@@ -5,7 +5,8 @@ an `AuditEntry` with each changed field's old and new value. Who did it comes fr
 a context variable that the middleware (web requests) or `audit_context` (commands,
 imports) sets, so browser edits, admin, imports and commands are all recorded the
 same way. Bulk queryset operations bypass signals: plan data is never written with
-them.
+them, except through `bulk_create` here, which records each object as a save would;
+`batched()` writes the entries themselves in batches.
 """
 
 import contextlib
@@ -17,6 +18,9 @@ from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 _actor = contextvars.ContextVar("audit_actor", default=(None, ""))
+# While `batched()` is active: the entries not yet written (written BATCH_SIZE at a time).
+_pending = contextvars.ContextVar("audit_pending", default=None)
+BATCH_SIZE = 500
 
 # Models audited from the start; other apps add theirs with `register()` from their
 # AppConfig.ready(), so this module never imports them.
@@ -88,7 +92,7 @@ def record(instance, action, changes):
     AuditEntry = apps.get_model("initiatives", "AuditEntry")
     user, source = _actor.get()
     plan_pk, initiative_pk = _owners(instance)
-    AuditEntry.objects.create(
+    entry = AuditEntry(
         user=user,
         user_name=user.get_username() if user else "",
         action=action,
@@ -100,6 +104,51 @@ def record(instance, action, changes):
         changes=changes,
         source=source,
     )
+    pending = _pending.get()
+    if pending is None:
+        entry.save()
+        return
+    pending.append(entry)
+    if len(pending) >= BATCH_SIZE:
+        flush()
+
+
+def flush():
+    """Write the entries `batched()` has collected so far, in one INSERT per batch."""
+    pending = _pending.get()
+    if pending:
+        apps.get_model("initiatives", "AuditEntry").objects.bulk_create(pending, batch_size=BATCH_SIZE)
+        pending.clear()
+
+
+@contextlib.contextmanager
+def batched():
+    """Collect the audit entries of the writes inside the block and write them in batches
+    (an import of thousands of rows): the same entries, one per object and write, with a
+    fraction of the round trips. Use inside the writes' transaction, so that the history
+    and the data are committed or rolled back together."""
+    token = _pending.set([])
+    try:
+        yield
+        flush()
+    finally:
+        _pending.reset(token)
+
+
+def create_entry_changes(instance) -> dict:
+    return {key: [None, value] for key, value in snapshot(instance).items() if value not in (None, "", [], False)}
+
+
+def bulk_create(model, objects: list, batch_size: int = BATCH_SIZE) -> list:
+    """`model.objects.bulk_create(objects)`, audited as if each had been saved: one "create"
+    entry per object, as `post_save` would have written (bulk_create sends no signals).
+    The database must return the new ids (PostgreSQL; SQLite 3.35 and later)."""
+    if not objects:
+        return objects
+    created = model._default_manager.bulk_create(objects, batch_size=batch_size)
+    for instance in created:
+        record(instance, "create", create_entry_changes(instance))
+    return created
 
 
 def _before_save(sender, instance, raw=False, **kwargs):
@@ -115,8 +164,7 @@ def _after_save(sender, instance, created, raw=False, **kwargs):
         return
     after = snapshot(instance)
     if created:
-        changes = {key: [None, value] for key, value in after.items() if value not in (None, "", [], False)}
-        record(instance, "create", changes)
+        record(instance, "create", create_entry_changes(instance))
         return
     before = getattr(instance, "_audit_before", None) or {}
     changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}

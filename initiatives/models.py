@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from masterplan.labels import choice_label
 from masterplan.models import (
     YEAR_VALIDATORS,
     Direction,
@@ -344,7 +345,7 @@ class Activity(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.get_period_display()}: {self.text[:60]}"
+        return f"{self.year} {choice_label(self, 'period')}: {self.text[:60]}"
 
     def clean(self):
         if self.initiative_id and self.year is not None:
@@ -379,7 +380,7 @@ class StatusUpdate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.initiative.number}: {self.get_status_display()}"
+        return f"{self.initiative.number}: {choice_label(self, 'status')}"
 
 
 class BudgetLine(models.Model):

@@ -7,7 +7,11 @@ row and column. All rows are written in one `transaction.atomic` inside
 `audit_context(user, "import")`, sheet by sheet (a row may refer to rows of an
 earlier sheet), and any problem rolls everything back. With `commit=False` the
 same writes run and are rolled back: the preview and `--dry-run` show exactly
-what a real import would do, and nothing is kept.
+what a real import would do, and nothing is kept. New activities, budget lines, status
+rows and cross-links are inserted together (`audit.bulk_create`: one history entry per
+object as a save would write, one INSERT per batch), and the history entries of the
+whole run are written in batches (`audit.batched`): a 1,000-initiative plan takes a few
+hundred round trips to the database instead of 40,000.
 
 Rows are matched by their hidden id, then directions and initiatives by number
 and activities and budget lines by their values within their initiative
@@ -30,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from initiatives import audit
 from initiatives.audit import audit_context
 from initiatives.models import AuditEntry, CrossLink, Initiative
 from masterplan.models import Direction, Plan
@@ -58,7 +63,8 @@ def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = 
         raise ImportFailed(parsed.problems)
     try:
         with audit_context(user, source), transaction.atomic(), translation.override("da"):
-            summary = Run(parsed, user, set(overwrite), file_order).write(plan, slug)
+            with audit.batched():  # written before a dry run marks the transaction for rollback
+                summary = Run(parsed, user, set(overwrite), file_order).write(plan, slug)
             if parsed.problems:
                 raise ImportFailed(parsed.problems)  # leaves the atomic block: all rolled back
             if not commit:
@@ -96,6 +102,7 @@ class Run(RowSheets):
         self.admin = user is None or user.has_perm("masterplan.change_plan")
         self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
         self.conflicts, self.kept, self.recent = [], [], {}
+        self.creating = {}  # model → new rows to insert together (RowSheets.create_later)
         self.labels = choices()
 
     def form_problems(self, title, row, form):
@@ -287,6 +294,7 @@ class Run(RowSheets):
             initiatives.setdefault(initiative.number, initiative)
             if initiative.direction.pk is None:
                 continue  # its direction's row has errors, already reported
+            initiative.plan = plan  # its activities' and budget lines' checks read the plan: once, not per row
             label = f"{initiative.number} {initiative.title}"
             change = None if is_new else self.change(SHEET_INITIATIVES, label, before, values_of(initiative, keys))
             current = links.get(initiative.pk, {})
@@ -320,6 +328,7 @@ class Run(RowSheets):
             elif change:
                 sheet.changed.append(change)
         sheet.reordered = out_of_order(file_ranks)
+        self.create_pending()  # the new cross-links
         if not self.parsed.is_extract:
             for initiative in unclaimed.values():
                 label = f"{initiative.number} {initiative.title}"
@@ -366,7 +375,7 @@ class Run(RowSheets):
             if number not in wanted:
                 link.delete()
         for link in new_links:
-            link.save()
+            self.create_later(link)
 
     def users(self) -> dict:
         """The users a file may name: the municipality's active members and superusers."""

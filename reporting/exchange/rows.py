@@ -11,6 +11,7 @@ import difflib
 from django.db.models import Q
 from django.utils import timezone
 
+from initiatives import audit
 from initiatives.models import Activity, BudgetLine, StatusUpdate
 
 from .forms import ActivityForm, BudgetLineForm, StatusUpdateForm, as_text
@@ -23,6 +24,15 @@ def values_of(obj, keys) -> dict:
 
 
 class RowSheets:
+    def create_later(self, obj):
+        """New rows are inserted together (`create_pending`), thousands at a time, each audited."""
+        self.creating.setdefault(type(obj), []).append(obj)
+
+    def create_pending(self):
+        for model, objects in self.creating.items():
+            audit.bulk_create(model, objects)
+        self.creating = {}
+
     def row_forms(self, title, form_class, initiatives, make, lookups=None):
         """Valid forms of a sheet's rows, grouped by the initiative number they name."""
         groups: dict = {}
@@ -70,7 +80,7 @@ class RowSheets:
             if obj is None:
                 last += 1
                 new.order = j + 1 if self.file_order else last
-                new.save()
+                self.create_later(new)
                 changes.new.append(Label(label, new))
                 continue
             before = values_of(obj, keys)
@@ -105,6 +115,7 @@ class RowSheets:
             if initiative.pk is not None:
                 self.sync(SHEET_ACTIVITIES, current.get(initiative.pk, []), groups.get(number, []), keys,
                           lambda a: f"{a.initiative.number}: {a}", versioned=True)
+        self.create_pending()
 
     def write_budget(self, plan, initiatives):
         keys = BudgetLineForm._meta.fields
@@ -124,6 +135,7 @@ class RowSheets:
         for number, initiative in initiatives.items():
             if initiative.pk is not None:
                 self.sync(SHEET_BUDGET, current.get(initiative.pk, []), groups.get(number, []), keys, label)
+        self.create_pending()
 
     def write_status(self, initiatives):
         """Status history is history: rows are added or corrected, never deleted by an import.
@@ -138,6 +150,7 @@ class RowSheets:
         for update in StatusUpdate.objects.filter(initiative__in=saved).order_by("created_at", "id"):
             by_pk[update.pk] = update
             by_time.setdefault((update.initiative_id, _second(update.created_at)), []).append(update)
+        created = []  # (new update, its time from the file)
         for forms in groups.values():
             for form in forms:
                 new, moment = form.instance, form.cleaned_data["created_at"]
@@ -148,9 +161,7 @@ class RowSheets:
                     exact = [u for u in candidates if u.created_at == moment]
                     update = (exact or candidates or [None])[0]
                 if update is None or update.pk not in by_pk:
-                    new.save()
-                    new.created_at = moment  # auto_now_add set "now" on insert
-                    new.save(update_fields=["created_at"])
+                    created.append((new, moment))
                     changes.new.append(label)
                     continue
                 del by_pk[update.pk]
@@ -161,6 +172,10 @@ class RowSheets:
                         setattr(update, key, getattr(new, key))
                     update.save()
                     changes.changed.append(change)
+        audit.bulk_create(StatusUpdate, [new for new, _ in created])
+        for new, moment in created:
+            new.created_at = moment  # auto_now_add set "now" on insert; created_at is not audited
+        StatusUpdate.objects.bulk_update([new for new, _ in created], ["created_at"], batch_size=audit.BATCH_SIZE)
 
 
 def _second(moment):

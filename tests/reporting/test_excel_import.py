@@ -172,6 +172,31 @@ def test_one_bad_row_among_500_good_ones_writes_nothing_and_names_the_row(initia
     assert db_state() == before
 
 
+def test_a_large_import_writes_in_batches_and_audits_each_object(initiative, tmp_path):
+    """500 initiatives with an activity each: every new object has its own "create" entry, as
+    a browser edit would, but the activities and the history go in a few INSERTs, not 1,000."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path = tmp_path / "stor.xlsx"
+    path.write_bytes(big_workbook())
+    before = AuditEntry.objects.count()
+    with CaptureQueriesContext(connection) as ctx:
+        run_import(path, "--plan", "testplan")
+    new_activities = Activity.objects.filter(text__startswith="Aktivitet ")
+    assert new_activities.count() == 500
+    ids = [str(pk) for pk in new_activities.values_list("pk", flat=True)]
+    entries = AuditEntry.objects.filter(action="create", source="import", model="activity", object_id__in=ids)
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(ids)  # one each
+    assert entries.filter(changes__text__1__startswith="Aktivitet ").count() == 500  # [old, new]
+    assert AuditEntry.objects.filter(action="create", source="import", model="initiative",
+                                     object_repr__contains="Initiativ nummer").count() == 500
+    assert AuditEntry.objects.count() - before >= 1000
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+    assert sum('INTO "initiatives_auditentry"' in sql for sql in inserts) <= 5
+    assert sum('INTO "initiatives_activity"' in sql for sql in inserts) <= 2
+
+
 def test_command_exit_status_is_non_zero(initiative):
     with pytest.raises(CommandError) as failure:
         call_command("import_plan", str(FILES / "text.xlsx"), stdout=io.StringIO(), stderr=io.StringIO())
