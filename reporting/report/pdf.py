@@ -27,6 +27,9 @@ CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "FO
 # A failure while the child's peak address space is this close to its cap is the cap's doing,
 # whatever exception the C libraries turned it into.
 MEMORY_NEAR_CAP = 0.9
+# A render child runs at this lower CPU priority (os.nice), so that on a machine shared with
+# the web server a long report never starves its requests; and a worker renders one at a time.
+CHILD_NICENESS = 10
 
 
 class RenderLimitExceeded(Exception):
@@ -130,6 +133,7 @@ def _peak_address_space() -> int:
 
 def _child(connection, args, memory_bytes: int, cpu_seconds: int):
     """In the forked child: apply the caps, render, send back the PDF or why it failed."""
+    os.nice(CHILD_NICENESS)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     try:
@@ -149,10 +153,24 @@ def _child(connection, args, memory_bytes: int, cpu_seconds: int):
         os._exit(EXIT_MEMORY if memory else EXIT_FAILED)
     connection.send_bytes(pdf)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    connection.send({"cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024})
+    connection.send({"cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024,
+                     "niceness": os.nice(0)})
     os._exit(0)
 
 
+def _one_at_a_time(render):
+    """Renders of one process wait for each other: one child per worker at a time."""
+    lock = threading.Lock()
+
+    def wrapper(*args, **kwargs):
+        with lock:
+            return render(*args, **kwargs)
+
+    wrapper.lock = lock
+    return wrapper
+
+
+@_one_at_a_time
 def html_to_pdf_capped(html, stylesheets, static_roots, base_url, *, timeout: float, memory_mb: int) -> bytes:
     """`html_to_pdf` in a forked child with a wall-clock timeout and memory/CPU caps."""
     context = _fork_server()

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import os
 import subprocess
 
 import pytest
@@ -135,6 +136,28 @@ def test_a_render_over_its_time_cap_gets_a_clear_danish_error(client, reader, pl
     assert "kunne ikke dannes inden for tidsgrænsen" in page
     assert "Prøv igen" in page
     assert ReportRender.objects.get().state == ReportRender.State.FAILED
+
+
+def test_the_render_child_runs_at_a_lower_cpu_priority_one_at_a_time(plan, initiative, settings):
+    """A long report must not starve the web server on the same machine: the child lowers its
+    priority (os.nice), and a second render in the same process waits for the first."""
+    import threading
+
+    from reporting.report import pdf
+
+    settings.REPORT_RENDER_ISOLATED = True
+    snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
+    assert render_pdf(snapshot).startswith(b"%PDF")
+    assert pdf.last_render["niceness"] >= os.nice(0) + pdf.CHILD_NICENESS
+
+    done = []
+    with pdf.html_to_pdf_capped.lock:  # as if another render were running
+        waiting = threading.Thread(target=lambda: done.append(render_pdf(snapshot)))
+        waiting.start()
+        waiting.join(1.5)
+        assert waiting.is_alive() and not done
+    waiting.join(60)
+    assert done and done[0].startswith(b"%PDF")
 
 
 def test_a_render_over_its_memory_cap_gets_a_clear_danish_error(client, reader, plan, initiative, settings,
