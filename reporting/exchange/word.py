@@ -29,6 +29,7 @@ forms, the same all-or-nothing transaction, audited with the source "word".
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -224,6 +225,12 @@ class WActivity:
     text: str
     source: Source
 
+    @property
+    def period_label(self) -> str:
+        from initiatives.models import Period
+
+        return str(dict(Period.choices).get(self.period, self.period))
+
 
 @dataclass
 class WBudget:
@@ -249,6 +256,11 @@ class WInitiative:
     def title(self):
         return self.fields.get("title", "")
 
+    @property
+    def text(self):
+        """The fields for a template: a field the document did not fill is empty."""
+        return defaultdict(str, self.fields)
+
 
 @dataclass
 class WDirection:
@@ -257,6 +269,10 @@ class WDirection:
     fields: dict = field(default_factory=dict)
     initiatives: list = field(default_factory=list)
     prefix: str = ""  # the heading's own number when it differs ("4.1" for F1)
+
+    @property
+    def text(self):
+        return defaultdict(str, self.fields)
 
 
 @dataclass
@@ -944,7 +960,7 @@ def load_docx(fileobj, name: str = "", size: int | None = None) -> WordPlan:
 
 # --- the workbook rows ---------------------------------------------------------------------
 
-ROW_SOURCE = "source"  # the extra key in a row that says where in the document it came from
+LABEL_KEYS = {"direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural"}
 
 
 def _guess_organization(text: str):
@@ -999,7 +1015,7 @@ def to_parsed(word: WordPlan, plan=None, slug: str = "") -> tuple[Parsed, dict]:
         rows = {title: [] for title in SHEETS}
     values = dict(base_plan)
     for key, value in word.plan.items():
-        if value in ("", None):
+        if value in ("", None) or (plan is not None and key in LABEL_KEYS):  # a plan keeps the labels it has
             continue
         if key == "period_start" and values.get(key):
             value = min(value, values[key])

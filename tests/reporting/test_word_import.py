@@ -261,3 +261,133 @@ def test_command_refuses_a_file_over_the_size_cap_before_reading_it(demo, tmp_pa
     said = refused(path)
     assert "Filen er for stor. Den må højst fylde 10 MB." in said
     assert db_state() == before
+
+
+# --- the web page: upload, preview, confirm ---------------------------------------------------------
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils.html import escape  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_upload_dir(settings, tmp_path):
+    settings.EXCEL_IMPORT_DIR = str(tmp_path / "pending")
+
+
+@pytest.fixture
+def demo_editor(demo):
+    from masterplan.models import Membership, Organization
+    from tests.conftest import make_user
+
+    return make_user("konsulent-test", Organization.objects.get(slug="svendborg"), Membership.Role.EDITOR)
+
+
+def upload(client, slug, name, data):
+    return client.post(reverse("plan_import_word", args=[slug]),
+                       {"file": SimpleUploadedFile(name, data, content_type="application/octet-stream")})
+
+
+def test_word_page_offers_the_upload_form_beside_the_excel_import(client, demo_editor):
+    client.force_login(demo_editor)
+    page = client.get(reverse("plan_import_word", args=["svendborg-masterplan"])).content.decode()
+    assert 'type="file"' in page and 'accept=".docx' in page
+    assert reverse("plan_import", args=["svendborg-masterplan"]) in page
+    excel = client.get(reverse("plan_import", args=["svendborg-masterplan"])).content.decode()
+    assert reverse("plan_import_word", args=["svendborg-masterplan"]) in excel
+
+
+def test_upload_shows_the_tree_with_sources_and_writes_nothing_until_confirmed(client, demo_editor):
+    client.force_login(demo_editor)
+    plan = Plan.objects.get(slug="svendborg-masterplan")
+    plan.initiatives.filter(number="2.2").update(title="Gammel titel")
+    Activity.objects.filter(initiative__plan=plan, initiative__number="1.1").first().delete()
+    before = db_state()
+    response = upload(client, plan.slug, "plan.docx", (WORD / "svendborg-masterplan.docx").read_bytes())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Det fandt portalen i plan.docx" in page
+    assert "<strong>Retning 2:</strong> Borgerne oplever en veltilrettelagt overgang" in page
+    assert "Initiativ 2.2: Palliativt projekt" in page and "(tabel 4, række 2; 3 aktiviteter; understøtter også 5)" in page
+    assert "<td>1. halvår</td><td>Arbejdet med at implementere kalenderfunktionen i Nexus påbegyndes.</td>" in page
+    assert "Handleplaner der understøtter implementeringen af" in page  # could not be placed
+    assert "Gammel titel" in page and "Palliativt projekt" in page  # old → new
+    assert db_state() == before
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    response = client.post(reverse("plan_import_word_confirm", args=[plan.slug]), {"token": token})
+    assert response.status_code == 302
+    assert plan.initiatives.get(number="2.2").title == "Palliativt projekt"
+    assert plan.initiatives.get(number="1.1").activities.count() == 5
+    entry = AuditEntry.objects.get(model="initiative", object_repr__startswith="2.2", action="update")
+    assert (entry.source, entry.user) == ("word", demo_editor)
+
+
+def test_the_same_document_again_shows_no_changes(client, demo_editor):
+    client.force_login(demo_editor)
+    response = upload(client, "svendborg-familie-2018", "plan.docx",
+                      (WORD / "svendborg-familie-2018.docx").read_bytes())
+    assert "Dokumentet indeholder ingen ændringer i forhold til planen." in response.content.decode()
+
+
+def test_another_user_cannot_confirm_my_upload(client, demo_editor):
+    from masterplan.models import Membership, Organization
+    from tests.conftest import make_user
+
+    client.force_login(demo_editor)
+    page = upload(client, "svendborg-masterplan", "plan.docx",
+                  (WORD / "svendborg-masterplan.docx").read_bytes()).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    other = make_user("kollega", Organization.objects.get(slug="svendborg"), Membership.Role.EDITOR)
+    client.force_login(other)
+    before = db_state()
+    response = client.post(reverse("plan_import_word_confirm", args=["svendborg-masterplan"]), {"token": token})
+    assert response.status_code == 400
+    assert "Forhåndsvisningen er udløbet eller hører ikke til dig." in response.content.decode()
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("name, make, message", HOSTILE)
+def test_web_import_refuses_a_hostile_file_with_a_danish_message_and_changes_nothing(client, demo_editor, name,
+                                                                                     make, message):
+    client.force_login(demo_editor)
+    before = db_state()
+    response = upload(client, "svendborg-masterplan", name, make())
+    assert response.status_code == (400 if name == "tom.docx" else 422)
+    assert escape(message) in response.content.decode()
+    assert db_state() == before
+
+
+def test_web_import_refuses_an_upload_over_the_size_cap_before_reading_it(client, demo_editor):
+    client.force_login(demo_editor)
+    before = db_state()
+    response = upload(client, "svendborg-masterplan", "stor.docx", b"0" * (11 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Filen er for stor. Den må højst fylde 10 MB." in response.content.decode()
+    assert db_state() == before
+
+
+def test_web_import_of_an_unknown_shape_lists_what_it_found(client, demo_editor, tmp_path):
+    client.force_login(demo_editor)
+    before = db_state()
+    response = upload(client, "svendborg-masterplan", "referat.docx",
+                      unknown_document(tmp_path / "referat.docx").read_bytes())
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Dokumentet indeholder ingen retninger eller initiativer, som portalen kunne genkende." in page
+    assert "<td>tabel 1</td><td>Navn</td><td>Tabellen ligner ingen af de kendte former.</td>" in page
+    assert "Referat af møde i styregruppen" in page
+    assert db_state() == before
+
+
+def test_a_problem_the_models_find_is_told_with_where_in_the_document(client, demo_editor, tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Retning 1: " + "Lang " * 3000, style="Heading 1")
+    document.add_paragraph("1.1 Initiativ – " + "x" * 400, style="Heading 2")
+    document.save(tmp_path / "lang.docx")
+    client.force_login(demo_editor)
+    before = db_state()
+    response = upload(client, "svendborg-masterplan", "lang.docx", (tmp_path / "lang.docx").read_bytes())
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "<td>afsnit 2</td><td>Titel: Denne værdi må højst have 300 tegn (den har 400).</td>" in page
+    assert db_state() == before
