@@ -133,6 +133,8 @@ USE_I18N = True
 USE_TZ = True
 # Years must never read "2.024"; money is grouped explicitly by the |kr filter.
 USE_THOUSAND_SEPARATOR = False
+CSRF_FAILURE_VIEW = "config.csrf.csrf_failure"  # keeps what the user typed
+FORMAT_MODULE_PATH = ["config.formats"]  # one Danish date format (docs/sprog.md)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.forms import DKFDSMixin, VersionField
+from initiatives.forms import DATE_INVALID, DKFDSMixin, VersionField
 from initiatives.models import Activity, Period, Phase, Status
 
 from .models import FollowUpRound, MailPreference, UpdateRequest
@@ -22,7 +22,7 @@ def text_field(label, required=False, rows=4, help_text=""):
 class OpenRoundForm(DKFDSMixin, forms.Form):
     deadline = forms.DateField(
         label=_("Frist for tovholderne"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("Angiv en frist."), "invalid": _("Angiv fristen som en dato (åååå-mm-dd).")},
+        error_messages={"required": _("Angiv en frist."), "invalid": DATE_INVALID},
     )
     message = text_field(_("Besked til tovholderne"), rows=5,
                          help_text=_("Står øverst i mailen og på siden, tovholderne skriver status på."))

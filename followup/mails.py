@@ -28,7 +28,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from initiatives.models import Initiative, Status, StatusUpdate
@@ -180,7 +181,7 @@ def send(kind, user, keys, round_, context, extra_key: str | None = None) -> int
         return 0
     context = {**context, "user": user, "kind": kind}
     if round_ is not None:
-        values = {"year": round_.year, "deadline": dateformat.format(round_.deadline, "j. F Y")}
+        values = {"year": round_.year, "deadline": date_format(round_.deadline, "DATE_FORMAT")}
     else:
         values = {}
     subject = SUBJECTS[kind](context) % values

@@ -6,11 +6,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from masterplan.models import Direction
+from masterplan.text import shorten
 
 from .models import Activity, Initiative, Phase, Status, StatusUpdate
 
 # Text lengths come from the models (masterplan.models.LongTextField), so forms, model
 # validation and the Excel import and export share one limit per field.
+
+
+# One wording for a date that cannot be read, in the format the Excel guide uses too.
+DATE_INVALID = _("Datoen kunne ikke læses. Skriv den som dd-mm-åååå, fx 01-03-2026.")
 
 
 class DKFDSMixin:
@@ -19,11 +24,18 @@ class DKFDSMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = DATE_INVALID
             widget = field.widget
             if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.HiddenInput)):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-input"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+# The form lacks the version it was loaded at (an old or altered page): nothing saved.
+VERSION_PROBLEM = _("Ændringen er ikke gemt, fordi formularen mangler sit versionsnummer. Kopiér det, du har "
+                    "skrevet, genindlæs siden, og indsæt det igen (versionsnummeret følger med siden).")
 
 
 class VersionField(forms.IntegerField):
@@ -32,9 +44,7 @@ class VersionField(forms.IntegerField):
     def __init__(self, css_class="", **kwargs):
         kwargs.setdefault("widget", forms.HiddenInput(attrs={"class": css_class} if css_class else {}))
         super().__init__(min_value=1, error_messages={
-            "required": _("Formularen mangler sit versionsnummer. Genindlæs siden og prøv igen."),
-            "invalid": _("Formularens versionsnummer er ugyldigt. Genindlæs siden og prøv igen."),
-            "min_value": _("Formularens versionsnummer er ugyldigt. Genindlæs siden og prøv igen."),
+            "required": VERSION_PROBLEM, "invalid": VERSION_PROBLEM, "min_value": VERSION_PROBLEM,
         }, **kwargs)
 
 
@@ -68,6 +78,11 @@ class InitiativeForm(DKFDSMixin, forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.plan_id:  # the kinds in the plan's own words
+            self.fields["kind"].choices = Initiative.kind_choices(self.instance.plan)
+
 
 class NewInitiativeForm(DKFDSMixin, forms.ModelForm):
     class Meta:
@@ -80,7 +95,8 @@ class NewInitiativeForm(DKFDSMixin, forms.ModelForm):
         self.instance.plan = plan
         self.fields["direction"].queryset = Direction.objects.filter(plan=plan)
         self.fields["direction"].label = plan.direction_label
-        self.fields["direction"].label_from_instance = lambda d: f"{d.number}: {d.title or d.statement[:90]}"
+        self.fields["direction"].label_from_instance = lambda d: f"{d.number}: {d.title or shorten(d.statement, 90)}"
+        self.fields["kind"].choices = Initiative.kind_choices(plan)
 
 
 class NewDirectionForm(DKFDSMixin, forms.ModelForm):
@@ -126,8 +142,6 @@ class IdsField(forms.ModelMultipleChoiceField):
 class CrossLinkForm(DKFDSMixin, forms.Form):
     directions = IdsField(
         queryset=Direction.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("%(value)s er ikke en af planens andre retninger."),
-                        "invalid_pk_value": _("“%(pk)s” er ikke en gyldig retning.")},
     )
     version = VersionField(css_class="initiative-version")
 
@@ -138,6 +152,8 @@ class CrossLinkForm(DKFDSMixin, forms.Form):
         field = self.fields["directions"]
         field.queryset = Direction.objects.filter(plan_id=initiative.plan_id).exclude(pk=initiative.direction_id)
         field.label = initiative.plan.direction_label_plural
+        choose = _("Vælg blandt planens andre %(directions)s.") % {"directions": initiative.plan.direction_noun.plural}
+        field.error_messages.update(invalid_choice=choose, invalid_pk_value=choose)
         field.label_from_instance = lambda d: f"{d.number}: {d.title or d.statement}"
 
 
@@ -157,7 +173,7 @@ class PlanFilterForm(DKFDSMixin, forms.Form):
         anything = [("", _("Alle"))]
         self.fields["status"].choices = anything + list(Status.choices)
         self.fields["phase"].choices = anything + [c for c in Phase.choices if c[0]]
-        numbers = [(d.number, f"{d.number}: {d.title or d.statement[:60]}") for d in plan.directions.all()]
+        numbers = [(d.number, f"{d.number}: {d.title or shorten(d.statement, 60)}") for d in plan.directions.all()]
         self.fields["direction"].choices = anything + numbers
         self.fields["direction"].label = plan.direction_label
         self.fields["supports"].choices = anything + numbers

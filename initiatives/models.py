@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from masterplan.labels import choice_label
+from masterplan.text import shorten
 from masterplan.models import (
     YEAR_VALIDATORS,
     Direction,
@@ -173,6 +174,15 @@ class Initiative(Versioned, NumberedInPlan):
         INITIATIVE = "initiativ", _("Initiativ")
         PROJECT = "projekt", _("Projekt")
 
+    @classmethod
+    def kind_choices(cls, plan) -> list:
+        """The kinds in the plan's own words: its initiatives are not all "initiativer"."""
+        return [(cls.Kind.INITIATIVE, plan.initiative_label), (cls.Kind.PROJECT, _("Projekt"))]
+
+    @property
+    def kind_label(self) -> str:
+        return dict(self.kind_choices(self.plan))[self.kind]
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="initiatives", editable=False)
     direction = models.ForeignKey(
         Direction, on_delete=models.CASCADE, related_name="initiatives", verbose_name=_("retning")
@@ -314,11 +324,14 @@ class CrossLink(models.Model):
             return
         if self.direction.plan_id != self.initiative.plan_id:
             raise ValidationError(
-                {"direction": _("Den understøttede retning skal høre til samme plan som initiativet.")}
+                {"direction": _("Vælg blandt %(directions)s i samme plan.") % {
+                    "directions": self.initiative.plan.direction_noun.plural_definite}}
             )
         if self.direction_id == self.initiative.direction_id:
             raise ValidationError(
-                {"direction": _("Et initiativ kan ikke også understøtte sin egen retning.")}
+                {"direction": _("%(initiative)s kan ikke også understøtte %(own_direction)s.") % {
+                    "initiative": self.initiative.plan.initiative_noun.a.capitalize(),
+                    "own_direction": self.initiative.plan.direction_noun.own}}
             )
 
 
@@ -345,7 +358,7 @@ class Activity(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {choice_label(self, 'period')}: {self.text[:60]}"
+        return f"{self.year} {choice_label(self, 'period')}: {shorten(self.text, 60)}"
 
     def clean(self):
         if self.initiative_id and self.year is not None:
@@ -467,8 +480,13 @@ class AuditEntry(models.Model):
 
     HIDDEN_FIELDS = {"plan_id", "initiative_id", "order"}
 
-    def model_label(self) -> str:
-        """The audited model's own name ("Aktivitet"), for every screen that lists history."""
+    def model_label(self, plan=None) -> str:
+        """The audited model's own name ("Aktivitet"), for every screen that lists history;
+        directions and initiatives in the plan's own nouns when the plan is given."""
+        if plan is not None and self.model in {"direction", "initiative", "crosslink"}:
+            if self.model == "crosslink":
+                return _("Understøttet %(direction)s") % {"direction": plan.direction_noun.singular}
+            return getattr(plan, f"{self.model}_label")
         model = audit.audited_model(self.model)
         return capfirst(model._meta.verbose_name) if model else self.model
 

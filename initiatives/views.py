@@ -164,7 +164,8 @@ def cross_links_update(request: HttpRequest, pk: int) -> HttpResponse:
             initiative=stale.current,
             initial={"directions": form.cleaned_data["directions"], "version": stale.current.version},
         ))
-    return respond(request, current, "crosslinks", _("Understøttede retninger er gemt."))
+    return respond(request, current, "crosslinks", _("Understøttede %(directions)s er gemt.") % {
+        "directions": initiative.plan.direction_noun.plural})
 
 
 def edit_versioned_page(request, obj, make_form, template: str, context: dict, done_url: str, done_message: str):

@@ -47,8 +47,12 @@ class PlanAdmin(admin.ModelAdmin):
         (_("Offentligt site og åbne data"), {"fields": ["public_responsible", "public_budget"]}),
         (_("Tekster"), {"fields": ["intro", "vision"]}),
         (_("Betegnelser"), {"fields": [
-            "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural",
-        ]}),
+            ("direction_label", "direction_label_gender"),
+            ("direction_label_definite", "direction_label_plural", "direction_label_plural_definite"),
+            ("initiative_label", "initiative_label_gender"),
+            ("initiative_label_definite", "initiative_label_plural", "initiative_label_plural_definite"),
+        ], "description": _("Planens egne ord for retning og initiativ i alle former, så sætningerne "
+                            "bøjer dem rigtigt: fx »et spor«, »sporet«, »spor«, »sporene«.")}),
     ]
 
 

@@ -9,12 +9,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from masterplan.nouns import COMMON, NEUTER, Noun
+from masterplan.text import shorten
 
 # The years a plan, activity or budget line may name; dates before the first are refused
 # where they would be used in a query (see reporting.dashboard.forms).
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 YEAR_VALIDATORS = [MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)]
+GENDER_CHOICES = [(COMMON, "en"), (NEUTER, "et")]
 
 # The one length limit of a long plain text (and of a list's items together): the same in
 # forms, model validation, Excel import and export, and well below Excel's 32,767 per cell.
@@ -165,9 +170,33 @@ class Plan(models.Model):
     initiative_label_plural = models.CharField(
         _("betegnelse for initiativer (flertal)"), max_length=50, default="Initiativer"
     )
+    # The labels' grammar (see masterplan.nouns): sentences agree with the plan's nouns.
+    direction_label_gender = models.CharField(
+        _("køn for retning"), max_length=2, choices=GENDER_CHOICES, default=COMMON,
+        help_text=_("»en« (en retning, denne retning) eller »et« (et spor, dette spor)."),
+    )
+    direction_label_definite = models.CharField(
+        _("retning i bestemt form"), max_length=60, default="retningen", help_text=_("Fx retningen, sporet."),
+    )
+    direction_label_plural_definite = models.CharField(
+        _("retninger i bestemt form flertal"), max_length=60, default="retningerne",
+        help_text=_("Fx retningerne, sporene."),
+    )
+    initiative_label_gender = models.CharField(
+        _("køn for initiativ"), max_length=2, choices=GENDER_CHOICES, default=NEUTER,
+        help_text=_("»en« (en indsats, denne indsats) eller »et« (et initiativ, dette initiativ)."),
+    )
+    initiative_label_definite = models.CharField(
+        _("initiativ i bestemt form"), max_length=60, default="initiativet",
+        help_text=_("Fx initiativet, indsatsen."),
+    )
+    initiative_label_plural_definite = models.CharField(
+        _("initiativer i bestemt form flertal"), max_length=60, default="initiativerne",
+        help_text=_("Fx initiativerne, indsatserne."),
+    )
     stale_after_days = models.PositiveSmallIntegerField(
         _("opdatering forventes hver (dage)"), default=90, validators=[MinValueValidator(1)],
-        help_text=_("Et initiativ uden statusopdatering i så mange dage vises som forældet på overblikket."),
+        help_text=_("Et initiativ uden statusopdatering i så mange dage vises under »Uden statusopdatering« på overblikket."),
     )
     example_note = models.TextField(
         _("note om eksempeldata"), blank=True,
@@ -214,6 +243,16 @@ class Plan(models.Model):
     def get_public_url(self) -> str:
         return reverse("public_plan", args=[self.slug])
 
+    @cached_property
+    def direction_noun(self) -> Noun:
+        return Noun(self.direction_label, self.direction_label_plural, self.direction_label_gender,
+                    self.direction_label_definite, self.direction_label_plural_definite)
+
+    @cached_property
+    def initiative_noun(self) -> Noun:
+        return Noun(self.initiative_label, self.initiative_label_plural, self.initiative_label_gender,
+                    self.initiative_label_definite, self.initiative_label_plural_definite)
+
     def is_editable_by(self, user) -> bool:
         """Whether the user may change this plan (the rule itself is `editable_by`)."""
         return Plan.objects.editable_by(user).filter(pk=self.pk).exists()
@@ -251,7 +290,8 @@ class NumberedInPlan(models.Model):
             return
         others = self.siblings().filter(number=self.number).exclude(pk=self.pk)
         if others.exists():
-            message = _("Der findes allerede nummer %(number)s i denne plan.") % {"number": self.number}
+            message = _("Der findes allerede nummer %(number)s i denne plan. Vælg et andet nummer.") % {
+                "number": self.number}
             raise ValidationError({"number": message}, code="unique")
 
     def validate_constraints(self, exclude=None):
@@ -265,7 +305,7 @@ class Direction(NumberedInPlan):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="directions", verbose_name=_("plan"))
     number = models.PositiveSmallIntegerField(_("nummer"), validators=[MinValueValidator(1)])
     title = models.CharField(_("kort titel"), max_length=200, blank=True)
-    statement = LongTextField(_("retningens formulering"))
+    statement = LongTextField(_("formulering"))
     goal = LongTextField(_("mål"), blank=True)
     purpose = LongTextField(_("formål"), blank=True)
     description = LongTextField(_("beskrivelse"), blank=True)
@@ -286,7 +326,7 @@ class Direction(NumberedInPlan):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number}: {self.title or self.statement[:80]}"
+        return f"{self.number}: {self.title or shorten(self.statement, 80)}"
 
     def get_absolute_url(self) -> str:
         return reverse("direction_detail", args=[self.plan.slug, self.number])

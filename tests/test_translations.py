@@ -102,7 +102,8 @@ def test_compiled_catalogues_match_the_po_files(language):
     stale = []
     for e in po_tool.live(catalogue(language)):
         if not e.msgid_plural:
-            if mo.gettext(e.msgid) != (e.msgstr or e.msgid):
+            got = mo.pgettext(e.msgctxt, e.msgid) if e.msgctxt else mo.gettext(e.msgid)
+            if got != (e.msgstr or e.msgid):
                 stale.append(e.msgid)
             continue
         for n, form, fallback in ((1, 0, e.msgid), (2, 1, e.msgid_plural)):

@@ -10,8 +10,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from masterplan.labels import choice_label
+from masterplan.text import shorten as shorten_text
 
 register = template.Library()
+
+
+@register.filter
+def shorten(value, limit) -> str:
+    """Cut at a word with "…" (never mid-word, as truncatechars does)."""
+    return shorten_text(value, int(limit))
+
 
 @register.filter
 def kr(value) -> str:
@@ -67,3 +75,15 @@ def status_badge(initiative_or_status, label=None):
         label = names.get(status, status)
     return format_html('<span class="badge status-badge status-{}" data-status="{}"><span class="status-swatch" '
                        'aria-hidden="true"></span><span class="sr-only">{} </span>{}</span>', status, status, prefix, label)
+
+
+@register.simple_tag
+def history_model(entry, plan=None) -> str:
+    """What kind of object a history entry is about, in the plan's own nouns."""
+    return entry.model_label(plan or None)
+
+
+@register.filter
+def counted(noun, number) -> str:
+    """A plan noun with its number: "1 indsats", "3 indsatser" (masterplan.nouns)."""
+    return noun.count(int(number))

@@ -68,6 +68,7 @@ class Dashboard:
     on_track_share: float | None = None
     in_progress: int = 0
     stale_count: int = 0
+    not_assessed: int = 0  # never given a status: "fresh" by date, but not assessed
     action_count: int = 0
     activities_year: int = 0
     activities_year_done: int = 0
@@ -137,7 +138,7 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
     audit = AuditEntry.objects.filter(plan_pk=plan.pk)
     if filters.narrowed:
         audit = audit.filter(initiative_pk__in=initiatives.values("pk"))
-    board.recent = [recent_entry(entry) for entry in audit.only(
+    board.recent = [recent_entry(entry, plan) for entry in audit.only(
         "timestamp", "user_name", "action", "model", "object_repr", "initiative_pk")[:RECENT_LIMIT]]
 
     # 4. Status changes since a date: the status before it versus the status now.
@@ -174,6 +175,7 @@ def figures(board: Dashboard, directions: list, rows: list) -> None:
     board.total = sum(statuses.values())
     board.by_status = [{"value": v, "label": Status(v).label, "count": statuses[v], "percent": percent(statuses[v], board.total)}
                        for v in Status.values]
+    board.not_assessed = statuses[Status.NOT_ASSESSED]
     board.by_phase = [{"value": v, "label": Phase(v).label, "count": phases[v], "percent": percent(phases[v], board.total)}
                       for v in Phase.values]
     board.in_progress = sum(statuses[s] for s in IN_PROGRESS)
@@ -192,12 +194,12 @@ def percent(part: int, whole: int):
     return round(100 * part / whole) if whole else 0
 
 
-def recent_entry(entry: AuditEntry) -> dict:
+def recent_entry(entry: AuditEntry, plan: Plan) -> dict:
     return {
         "timestamp": entry.timestamp,
         "user_name": entry.user_name,
         "action": entry.get_action_display(),
-        "model": entry.model_label(),
+        "model": entry.model_label(plan),
         "object_repr": entry.object_repr,
         "url": reverse("initiative_detail", args=[entry.initiative_pk]) if entry.initiative_pk else "",
     }

@@ -6,7 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.forms import DATE_INVALID
 from masterplan.models import EARLIEST_YEAR
+from masterplan.text import shorten
 
 
 class DashboardFilterForm(forms.Form):
@@ -22,9 +24,8 @@ class DashboardFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("År"), required=False, coerce=int, empty_value=None)
     since = forms.DateField(
         label=_("Ændringer siden"), required=False, help_text=_("Standard: 1. januar i år"),
-        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"],
         widget=forms.DateInput(attrs={"type": "date", "class": "form-input"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Datoen kunne ikke læses. Skriv den som åååå-mm-dd, fx 2026-01-01.")},
+        error_messages={"invalid": DATE_INVALID},
     )
 
     def __init__(self, data, *, plan, directions, responsibles):
@@ -32,7 +33,7 @@ class DashboardFilterForm(forms.Form):
         self.plan = plan
         self.fields["direction"].label = plan.direction_label
         self.fields["direction"].choices = [("", _("Alle"))] + [
-            (d.number, f"{d.number}: {d.title or d.statement}"[:80]) for d in directions
+            (d.number, shorten(f"{d.number}: {d.title or d.statement}", 80)) for d in directions
         ]
         self.fields["responsible"].choices = [("", _("Alle"))] + [(r, r) for r in responsibles]
         self.fields["year"].choices = [("", _("Indeværende år"))] + [(y, str(y)) for y in plan.years]

@@ -104,8 +104,8 @@ def inspect_package(fileobj, not_a_package_message, inspect=None):
         with zipfile.ZipFile(fileobj) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-                raise refuse(_("Filen pakker sig ud til mere end portalen vil læse (højst %(mb)s MB). "
-                               "Den kan ikke indlæses.") % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)})
+                raise refuse(_("Filen fylder for meget, når den pakkes ud (højst %(mb)s MB). "
+                               "Del planen op i flere filer, eller slet tomme rækker og ark, og indlæs igen.") % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)})
             names = {m.filename.lower() for m in members}
             # zipfile never unpacks more than a member's declared size, so this read is bounded too.
             content_types = archive.read("[Content_Types].xml") if "[content_types].xml" in names else b""

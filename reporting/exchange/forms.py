@@ -194,7 +194,7 @@ class DateTimeCell(CellField, forms.DateTimeField):
 class LabelChoiceCell(CellField, forms.ChoiceField):
     """A drop-down column: the Danish label (or the code); empty means the model's default."""
 
-    default_error_messages = {"invalid_choice": _("»%(value)s« er ikke en gyldig værdi. Vælg en af: %(options)s.")}
+    default_error_messages = {"invalid_choice": _("»%(value)s« er ikke en gyldig værdi. Vælg en af værdierne på listen: %(options)s.")}
 
     def __init__(self, *, choices, empty="", **kwargs):
         self.empty, self._codes = empty, {}  # language → {code or label, casefolded: code}
@@ -311,7 +311,9 @@ class PlanForm(RowForm):
         model = Plan
         fields = ["slug", "organization", "title", "period_start", "period_end", "adopted_on", "adopted_by", "intro",
                   "vision", "direction_label", "direction_label_plural", "initiative_label",
-                  "initiative_label_plural", "stale_after_days", "published"]
+                  "initiative_label_plural", "direction_label_gender", "direction_label_definite",
+                  "direction_label_plural_definite", "initiative_label_gender", "initiative_label_definite",
+                  "initiative_label_plural_definite", "stale_after_days", "published"]
 
     slug = TextCell(strip=True, label=_("kort navn"))
     organization = forms.ModelChoiceField(

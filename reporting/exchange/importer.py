@@ -38,6 +38,7 @@ from initiatives import audit
 from initiatives.audit import audit_context
 from initiatives.models import AuditEntry, CrossLink, Initiative
 from masterplan.models import Direction, Plan
+from masterplan.nouns import complete_label_forms
 
 from .files import ImportFailed, Parsed, Problem, load  # noqa: F401 (load: the import's first step)
 from .rows import RowSheets, values_of
@@ -175,6 +176,7 @@ class Run(RowSheets):
 
     def write_plan(self, plan, slug):
         data = dict(self.parsed.plan)
+        complete_label_forms(data, set(self.parsed.plan_rows))  # files from before the grammar rows
         keys = PLAN_KEYS if self.admin else [k for k in PLAN_KEYS if k not in ADMIN_FIELDS]
         if plan is None:
             slug = slug or as_text(data.get("slug")).strip()

@@ -73,9 +73,13 @@ class Summary:
         return 0 if self.file_order else sum(c.reordered for c in self.sheets.values())
 
     def lines(self) -> list[str]:
-        return [_("%(sheet)s: %(new)s nye, %(changed)s ændrede, %(removed)s slettede") % {
-            "sheet": title, "new": len(c.new), "changed": len(c.changed), "removed": len(c.removed)}
-            for title, c in self.sheets.items()]
+        """"Initiativer: 1 ny, 2 ændrede, 0 slettede" per sheet."""
+        return [_("%(sheet)s: %(new)s, %(changed)s, %(removed)s") % {
+            "sheet": title,
+            "new": ngettext("%(count)s ny", "%(count)s nye", len(c.new)) % {"count": len(c.new)},
+            "changed": ngettext("%(count)s ændret", "%(count)s ændrede", len(c.changed)) % {"count": len(c.changed)},
+            "removed": ngettext("%(count)s slettet", "%(count)s slettede", len(c.removed)) % {"count": len(c.removed)},
+        } for title, c in self.sheets.items()]
 
 
 def out_of_order(ranks: list) -> int:

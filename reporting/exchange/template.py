@@ -48,6 +48,9 @@ EXAMPLE_PLAN = {
     "adopted_by": "Social- og Sundhedsudvalget", "intro": "Planen beskriver …", "vision": "",
     "direction_label": "Retning", "direction_label_plural": "Retninger",
     "initiative_label": "Initiativ", "initiative_label_plural": "Initiativer", "stale_after_days": 90, "published": False,
+    "direction_label_gender": "en", "direction_label_definite": "retningen",
+    "direction_label_plural_definite": "retningerne", "initiative_label_gender": "et",
+    "initiative_label_definite": "initiativet", "initiative_label_plural_definite": "initiativerne",
     "extract": "",
 }
 EXAMPLE_ROWS = {

@@ -172,7 +172,7 @@ def plan_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     path, name = pending_upload(request, plan, request.POST.get("token", ""))
     if path is None:
         return import_page(request, plan, 400, refusal=_(
-            "Forhåndsvisningen er udløbet eller hører ikke til dig. Upload filen igen."))
+            "Forhåndsvisningen er udløbet eller hører ikke til dig. Indlæs filen igen."))
     try:
         with open(path, "rb") as handle:
             parsed = load(handle, name=name)

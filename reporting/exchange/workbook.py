@@ -86,6 +86,14 @@ PLAN_FIELDS = [
     Column("direction_label_plural", "Betegnelse for retninger (flertal)"),
     Column("initiative_label", "Betegnelse for initiativ"),
     Column("initiative_label_plural", "Betegnelse for initiativer (flertal)"),
+    # The labels' grammar (masterplan.nouns), so sentences keep agreeing after a round trip.
+    # A file from before these rows existed gets them from the label (nouns.complete_label_forms).
+    Column("direction_label_gender", "Køn for retning (en/et)", "code", optional=True),
+    Column("direction_label_definite", "Retning i bestemt form", optional=True),
+    Column("direction_label_plural_definite", "Retninger i bestemt form flertal", optional=True),
+    Column("initiative_label_gender", "Køn for initiativ (en/et)", "code", optional=True),
+    Column("initiative_label_definite", "Initiativ i bestemt form", optional=True),
+    Column("initiative_label_plural_definite", "Initiativer i bestemt form flertal", optional=True),
     Column("stale_after_days", "Opdatering forventes hver (dage)", "int"),
     Column("published", "Offentliggjort", "bool"),
     Column("extract", "Udsnit", optional=True),

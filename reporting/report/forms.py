@@ -1,6 +1,6 @@
 from django import forms
 
-from initiatives.forms import VersionField
+from initiatives.forms import DATE_INVALID, VersionField
 
 from ..models import ReportEdition
 
@@ -18,3 +18,4 @@ class ReportEditionForm(forms.ModelForm):
             "committee": forms.TextInput(attrs={"class": "form-input"}),
             "meeting_date": forms.DateInput(attrs={"class": "form-input", "type": "date"}, format="%Y-%m-%d"),
         }
+        error_messages = {"meeting_date": {"invalid": DATE_INVALID}}

@@ -47,7 +47,7 @@ def test_editor_opens_a_round_one_request_per_initiative_to_its_owner_or_the_edi
 
 @pytest.mark.parametrize("data, message", [
     ({"deadline": "2020-01-01"}, "Fristen kan ikke ligge før i dag."),
-    ({"deadline": "31-12-2030"}, "Angiv fristen som en dato"),
+    ({"deadline": "i morgen"}, "Datoen kunne ikke læses. Skriv den som dd-mm-åååå"),
     ({"deadline": ""}, "Angiv en frist."),
 ])
 def test_opening_refuses_a_bad_deadline_in_danish(client, editor, plan, initiative, data, message):

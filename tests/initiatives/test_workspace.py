@@ -148,7 +148,7 @@ def test_cross_link_to_own_foreign_or_unknown_direction_is_refused(editor_client
     response = editor_client.post(f"/initiatives/{initiative.pk}/cross-links/",
                                   {"directions": [bad], "version": 1})
     assert response.status_code == 422
-    assert "er ikke en af planens andre retninger" in response.content.decode()
+    assert "Vælg blandt planens andre retninger" in response.content.decode()
     assert list(CrossLink.objects.filter(initiative=initiative).values_list("direction", flat=True)) == [
         directions[1].pk]
 

@@ -48,14 +48,14 @@ def test_activity_years_at_the_period_edges_are_valid(initiative, year):
 def test_duplicate_direction_number_is_rejected(directions):
     with pytest.raises(ValidationError) as excinfo:
         Direction(plan=directions[0].plan, number=2, statement="En ny retning med et brugt nummer.").full_clean()
-    assert excinfo.value.message_dict["number"] == ["Der findes allerede nummer 2 i denne plan."]
+    assert excinfo.value.message_dict["number"] == ["Der findes allerede nummer 2 i denne plan. Vælg et andet nummer."]
 
 
 def test_duplicate_initiative_number_is_rejected_even_under_another_direction(initiative, directions):
     duplicate = Initiative(direction=directions[2], number="1.1", title="Dublet")
     with pytest.raises(ValidationError) as excinfo:
         duplicate.full_clean()
-    assert excinfo.value.message_dict["number"] == ["Der findes allerede nummer 1.1 i denne plan."]
+    assert excinfo.value.message_dict["number"] == ["Der findes allerede nummer 1.1 i denne plan. Vælg et andet nummer."]
 
 
 def test_same_number_in_another_plan_is_allowed(initiative, org):

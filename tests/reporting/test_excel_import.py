@@ -49,7 +49,7 @@ HOSTILE = [
     ("empty.xlsx", "Filen er tom."),
     ("truncated.xlsx", "Filen er beskadiget eller ufuldstændig"),
     ("corrupt.xlsx", "Filen er beskadiget eller ufuldstændig"),
-    ("zip_bomb.xlsx", "Filen pakker sig ud til mere end portalen vil læse"),
+    ("zip_bomb.xlsx", "Filen fylder for meget, når den pakkes ud"),
     ("macro.xlsm", "Filer med makroer (.xlsm) kan ikke indlæses"),
     ("macro_renamed.xlsx", "Filer med makroer (.xlsm) kan ikke indlæses"),
     ("formula_number.xlsx", "ark »Initiativer«, række 2, kolonne »Bevilling (kr.)«: »=1000*1000« er ikke et beløb"),
@@ -68,7 +68,7 @@ HOSTILE = [
     ("too_long.xlsx", "kolonne »Titel«: Denne værdi må højst have 300 tegn (den har 301)."),
     ("too_long.xlsx", "kolonne »Beskrivelse«: Denne værdi må højst have 10000 tegn (den har 40000)."),
     ("wrong_types.xlsx", "række 2, kolonne »Startdato«: »snart« er ikke en dato."),
-    ("wrong_types.xlsx", "kolonne »Status«: »Godt på vej« er ikke en gyldig værdi. Vælg en af: Ikke vurderet"),
+    ("wrong_types.xlsx", "kolonne »Status«: »Godt på vej« er ikke en gyldig værdi. Vælg en af værdierne på listen: Ikke vurderet"),
     ("wrong_types.xlsx", "ark »Aktiviteter«, række 2, kolonne »År«: »næste år« er ikke et helt tal."),
 ]
 
@@ -117,7 +117,7 @@ def test_dry_run_writes_nothing(initiative):
     before = db_state()
     out, _ = run_import(FILES / "valid.xlsx", "--plan", "testplan", "--dry-run")
     assert "Prøvekørsel: intet er gemt." in out
-    assert "Initiativer: 1 nye, 1 ændrede, 0 slettede" in out
+    assert "Initiativer: 1 ny, 1 ændret, 0 slettede" in out
     assert db_state() == before
 
 

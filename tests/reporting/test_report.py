@@ -50,7 +50,7 @@ def test_reader_sees_the_preview_with_labels_status_activities_and_cross_links(c
     assert "2: Retning nummer 2 styrker borgerne." in page
     assert "Status: I gang – risiko" in page
     assert "Andre retninger i planen, som også understøttes" in page
-    assert "Forsinket eller i risiko" in page
+    assert "I risiko eller forsinket" in page
     assert '<svg class="status-chart"' in page
     assert "Gør endelig" not in page  # readers download, editors finalise
 

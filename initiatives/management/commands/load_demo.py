@@ -50,7 +50,9 @@ DEMO_OWNED = {"tovholder": ("svendborg-masterplan", ["1.2", "2.2", "5.2"])}
 DEMO_EMAIL = "{username}@example.invalid"
 PLAN_FIELDS = [
     "title", "period_start", "period_end", "adopted_on", "adopted_by", "intro", "vision",
-    "direction_label", "direction_label_plural", "initiative_label", "initiative_label_plural", "published",
+    "direction_label", "direction_label_plural", "direction_label_gender", "direction_label_definite",
+    "direction_label_plural_definite", "initiative_label", "initiative_label_plural", "initiative_label_gender",
+    "initiative_label_definite", "initiative_label_plural_definite", "published",
 ]
 DIRECTION_FIELDS = ["title", "statement", "goal", "purpose", "description", "success_criteria", "focus_points"]
 INITIATIVE_FIELDS = [
@@ -92,7 +94,8 @@ class Command(BaseCommand):
             for path in files:
                 plan = self.load_plan(json.loads(path.read_text(encoding="utf-8")))
                 self.stdout.write(
-                    f"{plan.slug}: {plan.directions.count()} retninger, {plan.initiatives.count()} initiativer"
+                    f"{plan.slug}: {plan.direction_noun.count(plan.directions.count())}, "
+                    f"{plan.initiative_noun.count(plan.initiatives.count())}"
                 )
             if not options["no_users"]:
                 self.load_users()

@@ -38,9 +38,8 @@ class Command(BaseCommand):
         verb = "ville blive" if dry_run else "er"
         action = "oprettet" if summary.created_plan else "opdateret"
         self.stdout.write(f"Planen {summary.plan.slug} {verb} {action}.")
-        for title, changes in summary.sheets.items():
-            self.stdout.write(f"{title}: {len(changes.new)} nye, {len(changes.changed)} ændrede, "
-                              f"{len(changes.removed)} slettede")
+        for line, changes in zip(summary.lines(), summary.sheets.values()):
+            self.stdout.write(line)  # "Initiativer: 1 ny, 2 ændrede, 0 slettede"
             for word, rows in (("ny", changes.new), ("ændret", changes.changed), ("slettet", changes.removed)):
                 for row in rows[:PREVIEW_ROWS]:
                     self.stdout.write(f"  {word}: {row}")
