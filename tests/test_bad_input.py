@@ -55,7 +55,7 @@ def test_ids_beyond_the_database_in_a_form_get_a_danish_message_and_write_nothin
     response = client.post(reverse("initiative_cross_links", args=[initiative.pk]),
                            {"directions": [pk], "version": initiative.version})
     assert response.status_code == 422
-    assert "er ikke en gyldig retning" in response.content.decode()
+    assert "Vælg blandt planens andre retninger." in response.content.decode()
     assert list(CrossLink.objects.values_list("pk", "direction_id")) == before
 
 

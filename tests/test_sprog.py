@@ -25,7 +25,7 @@ ENGLISH_WORDS = {
     "changes", "changed", "created", "updated", "deleted", "by", "on", "at", "or", "an", "it",
 }
 # Words on the list that are Danish too: "at gemme", "for", "is", "to" (2), "by" (town), "have".
-DANISH_TOO = {"at", "for", "is", "to", "by", "have", "login"}  # "login" is in Retskrivningsordbogen
+DANISH_TOO = {"at", "for", "is", "to", "by", "have", "login", "it"}  # "login", "it" (IT-afdeling) are in Retskrivningsordbogen
 
 # Plural nouns that follow a number and so need ngettext: "1 dage" is wrong.
 COUNTED_PLURALS = (

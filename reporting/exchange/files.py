@@ -64,7 +64,7 @@ def ods_message() -> str:
     # No .ods reader: openpyxl reads only Office Open XML, and keeping one reader keeps one set
     # of guarantees (formulas read as their text, bounded rows); LibreOffice saves .xlsx itself.
     return _("Filen er et LibreOffice-regneark (.ods), som portalen ikke kan læse. Åbn den i LibreOffice, "
-             "vælg Filer > Gem som, vælg filtypen »Excel 2007-365 (.xlsx)«, og upload den nye fil.")
+             "vælg Filer > Gem som, vælg filtypen »Excel 2007-365 (.xlsx)«, og indlæs den nye fil.")
 
 
 def check_file(fileobj, name: str = "", size: int | None = None) -> None:

@@ -4,6 +4,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from masterplan.models import Plan
 

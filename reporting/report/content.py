@@ -27,8 +27,8 @@ from collections import Counter
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.utils import dateformat, timezone, translation
-from django.utils.formats import number_format
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from followup.models import UpdateRequest
@@ -201,19 +201,19 @@ def _previous_statuses(plan, edition) -> tuple[dict, str]:
         return {}, ""
     statuses = {i["number"]: i.get("status_label", "") for d in earlier.snapshot.get("directions", [])
                 for i in d.get("initiatives", [])}
-    when = dateformat.format(timezone.localtime(earlier.finalised_at), "j. F Y") if earlier.finalised_at else ""
+    when = date_format(timezone.localtime(earlier.finalised_at), "DATE_FORMAT") if earlier.finalised_at else ""
     return statuses, _("opfølgningen %(year)s (endelig %(when)s)") % {"year": earlier.year, "when": when}
 
 
 def _dates(initiative) -> str:
     start, end = initiative.start_date, initiative.end_date
-    fmt = "j. F Y"
+    fmt = "DATE_FORMAT"
     if start and end:
-        return f"{dateformat.format(start, fmt)} – {dateformat.format(end, fmt)}"
+        return f"{date_format(start, fmt)} – {date_format(end, fmt)}"
     if start:
-        return _("fra %(date)s") % {"date": dateformat.format(start, fmt)}
+        return _("fra %(date)s") % {"date": date_format(start, fmt)}
     if end:
-        return _("til %(date)s") % {"date": dateformat.format(end, fmt)}
+        return _("til %(date)s") % {"date": date_format(end, fmt)}
     return ""
 
 
@@ -293,7 +293,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "status": initiative.status,
                 "status_label": status_label,
                 "status_note": "" if ROUND_NOTE.match(initiative.latest_note or "") else initiative.latest_note or "",
-                "status_date": dateformat.format(timezone.localtime(initiative.latest_at), "j. F Y")
+                "status_date": date_format(timezone.localtime(initiative.latest_at), "DATE_FORMAT")
                 if initiative.latest_at else "",
                 "status_before": previous if previous and previous != status_label else "",
                 "attention": initiative.needs_attention,
@@ -319,7 +319,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                                                                            "initiative__order", "order", "year", "id"))
         plan_lines = [line for line in budget_lines if line.initiative_id is None]
         summary_lines = plan_lines + [line for line in budget_lines if line.initiative_id is not None]
-        meeting = dateformat.format(edition.meeting_date, "j. F Y") if edition.meeting_date else ""
+        meeting = date_format(edition.meeting_date, "DATE_FORMAT") if edition.meeting_date else ""
         return {
             "layout": LAYOUT_VERSION,
             "shape": layout,
@@ -330,7 +330,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "period": str(plan.period_start) if plan.period_start == plan.period_end
                 else f"{plan.period_start}–{plan.period_end}",
                 "vision": plan.vision,
-                "adopted_on": dateformat.format(plan.adopted_on, "j. F Y") if plan.adopted_on else "",
+                "adopted_on": date_format(plan.adopted_on, "DATE_FORMAT") if plan.adopted_on else "",
                 "adopted_by": plan.adopted_by,
                 "direction_label": plan.direction_label, "direction_label_plural": plan.direction_label_plural,
                 "initiative_label": plan.initiative_label, "initiative_label_plural": plan.initiative_label_plural,
@@ -340,7 +340,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "year": edition.year, "title": edition.title, "intro": edition.intro,
                 "committee": edition.committee, "meeting_date": meeting,
                 "final": edition.is_final if final is None else final,
-                "data_date": dateformat.format(timezone.localdate(), "j. F Y"),
+                "data_date": date_format(timezone.localdate(), "DATE_FORMAT"),
                 "since": since,
             },
             "years": years,

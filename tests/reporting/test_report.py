@@ -307,7 +307,7 @@ def test_invalid_edition_form_gets_a_danish_message(client, editor, plan, initia
     assert response.status_code == 400
     page = response.content.decode()
     assert page.count("Dette felt er påkrævet.") == 1  # the title
-    assert "Indtast en gyldig dato." in page  # the meeting date
+    assert "Datoen kunne ikke læses. Skriv den som dd-mm-åååå" in page  # the meeting date
     assert 'value="ikke en dato"' in page  # the input is kept
     assert not ReportEdition.objects.exists()
 
