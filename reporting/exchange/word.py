@@ -35,6 +35,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .files import (MAX_UPLOAD_BYTES, ImportFailed, Parsed, Problem, inspect_package, refuse,
                     too_large_message)
@@ -80,7 +81,7 @@ def check_docx(fileobj, name: str = "", size: int | None = None) -> None:
         raise refuse(macro_message())
     if lower.endswith((".odt", ".ott", ".fodt")):
         raise refuse(_("Filen er et LibreOffice-dokument (.odt), som portalen ikke kan læse. Åbn den i LibreOffice, "
-                       "vælg Filer > Gem som, vælg filtypen »Word 2007-365 (.docx)«, og upload den nye fil."))
+                       "vælg Filer > Gem som, vælg filtypen »Word 2007-365 (.docx)«, og indlæs den nye fil."))
     if size is None:
         fileobj.seek(0, 2)
         size = fileobj.tell()
@@ -347,7 +348,9 @@ DIRECTION_WORDS = {
 INITIATIVE_WORDS = {
     "initiativ": ("Initiativ", "Initiativer"), "projekt": ("Initiativ", "Initiativer"),
     "indsats": ("Indsats", "Indsatser"), "handling": ("Handling", "Handlinger"),
-    "aktivitet": ("Aktivitet", "Aktiviteter"),
+    # A theme table's "Aktivitet" is an initiative with activities of its own in the portal:
+    # it gets the demo plan's word (Tiltag), so "aktivitet" keeps meaning one thing.
+    "aktivitet": ("Tiltag", "Tiltag"),
 }
 _WORDS = "|".join(sorted(DIRECTION_WORDS, key=len, reverse=True))
 DIRECTION_RE = re.compile(rf"^({_WORDS})\s+(\d{{1,3}})\s*(?:[:.–—-]\s*(.*))?$", re.IGNORECASE | re.DOTALL)
@@ -1164,11 +1167,11 @@ def outline(word: WordPlan) -> list[str]:
         for i in d.initiatives:
             extra = []
             if i.activities:
-                extra.append(_("%(n)s aktiviteter") % {"n": len(i.activities)})
+                extra.append(ngettext("%(n)s aktivitet", "%(n)s aktiviteter", len(i.activities)) % {"n": len(i.activities)})
             if i.cross_links:
                 extra.append(_("understøtter også %(numbers)s") % {"numbers": ", ".join(map(str, i.cross_links))})
             if i.budget:
-                extra.append(_("%(n)s budgetlinjer") % {"n": len(i.budget)})
+                extra.append(ngettext("%(n)s budgetlinje", "%(n)s budgetlinjer", len(i.budget)) % {"n": len(i.budget)})
             lines.append(f"  {initiative_label} {i.number} ({i.source}): {_short(i.title)}"
                          + (f" – {'; '.join(extra)}" if extra else ""))
     if word.budget:

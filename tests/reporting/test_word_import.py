@@ -224,7 +224,7 @@ HOSTILE = [
      "Filen er beskadiget eller ufuldstændig"),
     ("rod.docx", lambda: docx_bytes(**{"word/document.xml": b"<w:document><w:body>"}),
      "Filen er beskadiget eller ufuldstændig"),
-    ("bombe.docx", zip_bomb, "Filen pakker sig ud til mere end portalen vil læse"),
+    ("bombe.docx", zip_bomb, "Filen fylder for meget, når den pakkes ud"),
     ("makro.docm", lambda: (WORD / "svendborg-masterplan.docx").read_bytes(),
      "Dokumenter med makroer (.docm) kan ikke indlæses"),
     ("makro-omdoebt.docx", lambda: docx_bytes(**{"word/vbaProject.bin": b"\x00" * 64}),
