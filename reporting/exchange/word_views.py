@@ -139,7 +139,7 @@ def plan_import_word_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     path, name = pending_upload(request, plan, request.POST.get("token", ""))
     if path is None:
         return import_page(request, plan, 400, refusal=_(
-            "Forhåndsvisningen er udløbet eller hører ikke til dig. Upload dokumentet igen."))
+            "Forhåndsvisningen er udløbet eller hører ikke til dig. Indlæs dokumentet igen."))
     try:
         with open(path, "rb") as handle:
             word = load_docx(handle, name=name)
