@@ -53,19 +53,21 @@ ADMIN_FIELDS = ["published", "period_start", "period_end"]  # the portal lets on
 
 
 def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = None, user=None,
-                commit: bool = True, overwrite=(), file_order: bool = False, source: str = "import") -> Summary:
+                commit: bool = True, overwrite=(), file_order: bool = False, source: str = "import",
+                progress=None) -> Summary:
     """Validate and write the parsed workbook into `plan` (or the plan named by slug/file).
 
     Raises ImportFailed with every problem; with commit=False everything is rolled back.
     `overwrite`: keys of conflicts to write anyway; `file_order`: take the file's row order;
-    `source`: what the audit log names as the writes' origin ("word" for a Word document).
+    `source`: what the audit log names as the writes' origin ("word" for a Word document);
+    `progress(rows checked, rows written)`: called as the run goes (the worker's progress page).
     """
     if parsed.structural:
         raise ImportFailed(parsed.problems)
     try:
         with audit_context(user, source), transaction.atomic(), translation.override("da"):
             with audit.batched():  # written before a dry run marks the transaction for rollback
-                summary = Run(parsed, user, set(overwrite), file_order).write(plan, slug)
+                summary = Run(parsed, user, set(overwrite), file_order, progress).write(plan, slug)
             if parsed.problems:
                 raise ImportFailed(parsed.problems)  # leaves the atomic block: all rolled back
             if not commit:
@@ -97,14 +99,22 @@ def _row_id(data):
 class Run(RowSheets):
     """One import: the forms of every row, the problems they found and the changes they made."""
 
-    def __init__(self, parsed: Parsed, user, overwrite: set, file_order: bool):
+    def __init__(self, parsed: Parsed, user, overwrite: set, file_order: bool, progress=None):
         self.parsed, self.user, self.overwrite = parsed, user, overwrite
+        self.progress, self.checked, self.written = progress, 0, 0
         self.file_order = file_order
         self.admin = user is None or user.has_perm("masterplan.change_plan")
         self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
         self.conflicts, self.kept, self.recent = [], [], {}
         self.creating = {}  # model → new rows to insert together (RowSheets.create_later)
         self.labels = choices()
+
+    def tick(self, checked: int = 0, written: int = 0):
+        """Count rows checked and objects written, for `progress`."""
+        self.checked += checked
+        self.written += written
+        if self.progress is not None:
+            self.progress(self.checked, self.written)
 
     def form_problems(self, title, row, form):
         columns = _columns(title)
@@ -239,6 +249,7 @@ class Run(RowSheets):
             is_new = direction is None
             direction = direction or Direction(plan=plan)
             before = values_of(direction, keys)
+            self.tick(checked=1)
             form = DirectionForm(data, instance=direction)
             if not form.is_valid():
                 if number is not None:
@@ -287,6 +298,7 @@ class Run(RowSheets):
             is_new = initiative is None
             initiative = initiative or Initiative()
             before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
+            self.tick(checked=1)
             form = InitiativeForm(data, instance=initiative, lookups=lookups)
             if not form.is_valid():
                 if number:
@@ -324,6 +336,7 @@ class Run(RowSheets):
             elif is_new or initiative.order != order:
                 initiative.order = order
                 initiative.save()
+                self.tick(written=1)
             self.write_cross_links(row, initiative, current, wanted, directions)
             if is_new:
                 sheet.new.append(label)

@@ -31,6 +31,7 @@ class RowSheets:
     def create_pending(self):
         for model, objects in self.creating.items():
             audit.bulk_create(model, objects)
+            self.tick(written=len(objects))
         self.creating = {}
 
     def row_forms(self, title, form_class, initiatives, make, lookups=None):
@@ -40,6 +41,7 @@ class RowSheets:
         for row, data in self.parsed.sheets[title]:
             number = as_text(data.get("initiative")).strip()
             initiative = initiatives.get(number)
+            self.tick(checked=1)
             form = form_class(data, instance=make(initiative), lookups=lookups)
             if not form.is_valid():
                 self.form_problems(title, row, form)
@@ -173,6 +175,7 @@ class RowSheets:
                     update.save()
                     changes.changed.append(change)
         audit.bulk_create(StatusUpdate, [new for new, _ in created])
+        self.tick(written=len(created))
         for new, moment in created:
             new.created_at = moment  # auto_now_add set "now" on insert; created_at is not audited
         StatusUpdate.objects.bulk_update([new for new, _ in created], ["created_at"], batch_size=audit.BATCH_SIZE)

@@ -65,6 +65,17 @@ class Summary:
     kept: list = field(default_factory=list)  # admin-only fields left as they are: (header, portal, file)
     file_order: bool = False
 
+    def frozen(self) -> "Summary":
+        """The same summary with every row's label made (labels are otherwise made only when
+        shown, from the objects), so it can be kept for the preview and confirmation."""
+        def rows(items):
+            return [item if isinstance(item, (Change, str)) else str(item) for item in items]
+
+        sheets = {title: Changes(rows(c.new), rows(c.changed), rows(c.removed), c.reordered)
+                  for title, c in self.sheets.items()}
+        return Summary(plan=self.plan, created_plan=self.created_plan, sheets=sheets,
+                       conflicts=list(self.conflicts), kept=list(self.kept), file_order=self.file_order)
+
     @property
     def has_changes(self) -> bool:
         return self.created_plan or any(self.sheets.values())

@@ -10,5 +10,6 @@ urlpatterns = [
     path("plans/<slug:slug>/import/word/", word_views.plan_import_word, name="plan_import_word"),
     path("plans/<slug:slug>/import/word/confirm/", word_views.plan_import_word_confirm,
          name="plan_import_word_confirm"),
+    path("plans/<slug:slug>/import/status/", excel_views.plan_import_status, name="plan_import_status"),
     path("plans/<slug:slug>/import/template/", excel_views.plan_import_template, name="plan_import_template"),
 ]

@@ -3,21 +3,23 @@
 The preview lists every change (old → new), the rows changed in the portal since
 the export (conflicts: kept as the portal has them unless the user ticks them),
 the admin-only fields an editor's file cannot change, and whether the file's row
-order differs (kept unless the user asks for the file's). The uploaded file waits for the confirmation in a private directory under a
-random token that is remembered in the uploader's session for that plan, so only
-the same user can confirm it, and only for the plan it was checked against. The
-confirmation reads and validates the file again and writes it in one
-transaction: all or nothing.
+order differs (kept unless the user asks for the file's). The uploaded file waits for
+the confirmation in a private directory under a random token that is remembered in the
+uploader's session for that plan, so only the same user can confirm it, and only for the
+plan it was checked against.
+
+The check and the write run in the task worker (`tasks`), never in a web request: the
+upload and the confirmation each enqueue one and send the browser to the progress page
+(`plan_import_status`: rows checked and written, reloading itself with a meta refresh,
+so it works without JavaScript), which then shows the preview, the problems, or the plan.
+The confirmation writes the workbook the check kept (`jobs`), validating each row again
+in one transaction: all or nothing.
 """
 
 import io
 import secrets
-import tempfile
-import time
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -25,17 +27,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .export import XLSX_CONTENT_TYPE, ExportFilter, build_workbook, export_filename
 from .template import build_template
-from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message
-from .importer import PREVIEW_ROWS, import_plan, load
+from . import jobs
+from .files import MAX_UPLOAD_BYTES, Problem, too_large_message
+from .importer import PREVIEW_ROWS
+from .jobs import PENDING_MAX_AGE, pending_dir  # noqa: F401 (the Word import's views and tests use them)
+from .tasks import check_import, write_import
 
 TEMPLATE = "reporting/exchange/plan_import.html"
-PENDING_MAX_AGE = 60 * 60  # seconds a checked upload waits for its confirmation
 MAX_SHOWN = 1000  # changed rows listed per sheet and kind in the preview
 
 
@@ -70,45 +74,37 @@ def plan_import_template(request: HttpRequest, slug: str) -> HttpResponse:
 # --- pending uploads ----------------------------------------------------------------
 
 
-def pending_dir() -> Path:
-    path = Path(getattr(settings, "EXCEL_IMPORT_DIR", "") or Path(tempfile.gettempdir()) / "masterplan-excel-import")
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
 def _session_key(plan) -> str:
     return f"excel_import_{plan.pk}"
 
 
 def store_upload(request, plan, uploaded) -> str:
-    directory = pending_dir()
-    for old in directory.glob("*.xlsx"):  # forget uploads nobody confirmed
-        if time.time() - old.stat().st_mtime > PENDING_MAX_AGE:
-            old.unlink(missing_ok=True)
+    jobs.prune()
     token = secrets.token_urlsafe(24)
-    with open(directory / f"{token}.xlsx", "wb") as target:
+    with open(jobs.upload_path(token), "wb") as target:
         for chunk in uploaded.chunks():
             target.write(chunk)
     request.session[_session_key(plan)] = {"token": token, "name": uploaded.name[:200]}
     return token
 
 
-def pending_upload(request, plan, token: str) -> tuple[Path | None, str]:
-    """The stored file for this user, plan and token, if it is still there."""
+def pending_upload(request, plan, token: str | None = None) -> tuple[str | None, str]:
+    """(token, file name) of this user's upload for this plan, if it is still there; with
+    `token`, only if it is that one (the confirmation form names the upload it confirms)."""
     pending = request.session.get(_session_key(plan)) or {}
+    mine = str(pending.get("token", ""))
     # Compare bytes: compare_digest refuses non-ASCII str, and a tampered token may be anything.
-    if not token or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode()):
+    if not mine or (token is not None and not secrets.compare_digest(mine.encode(), token.encode())):
         return None, ""
-    path = pending_dir() / f"{pending['token']}.xlsx"
-    if not path.is_file() or time.time() - path.stat().st_mtime > PENDING_MAX_AGE:
+    if not jobs.is_fresh(mine):
         return None, ""
-    return path, pending.get("name", "")
+    return mine, pending.get("name", "")
 
 
 def forget_upload(request, plan):
     pending = request.session.pop(_session_key(plan), None) or {}
     if pending.get("token"):
-        (pending_dir() / f"{pending['token']}.xlsx").unlink(missing_ok=True)
+        jobs.forget(pending["token"])
 
 
 # --- import -------------------------------------------------------------------------
@@ -128,6 +124,11 @@ def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
         ]
     return render(request, TEMPLATE, {"plan": plan, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024), **context},
                   status=status)
+
+
+def expired(request, plan) -> HttpResponse:
+    return import_page(request, plan, 400, refusal=_(
+        "Forhåndsvisningen er udløbet eller hører ikke til dig. Indlæs filen igen."))
 
 
 @csrf_exempt  # the size is checked before the body is read; csrf_protect below checks the token
@@ -156,36 +157,57 @@ def _plan_import(request: HttpRequest, slug: str) -> HttpResponse:
     uploaded = form.cleaned_data["file"]
     if uploaded.size > MAX_UPLOAD_BYTES:
         return import_page(request, plan, 413, refusal=too_large_message())
-    try:
-        parsed = load(uploaded.file, name=uploaded.name, size=uploaded.size)
-        summary = import_plan(parsed, plan=plan, user=request.user, commit=False)
-    except ImportFailed as failed:
-        return import_page(request, plan, 422, problems=failed.problems, file_name=uploaded.name)
+    forget_upload(request, plan)  # an earlier upload of this user for this plan is replaced
     token = store_upload(request, plan, uploaded)
-    return import_page(request, plan, summary=summary, token=token, file_name=uploaded.name)
+    jobs.write_state(token, state="checking", total=0, checked=0, written=0)
+    # The worker reads and checks it (no row is written, so nothing waits for a commit).
+    check_import.enqueue(token, plan.pk, request.user.pk, uploaded.name[:200])
+    return redirect("plan_import_status", plan.slug)
+
+
+@login_required
+@require_safe
+def plan_import_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """The upload's check or write as it goes (the page reloads itself, also without
+    JavaScript), then the preview to confirm, or the problems; when written, the plan."""
+    plan = get_plan_for_editor(request.user, slug)
+    token, name = pending_upload(request, plan)
+    state = jobs.read_state(token) if token else None
+    if state is None:
+        return expired(request, plan)
+    if state["stalled"]:
+        forget_upload(request, plan)
+        return import_page(request, plan, 200, refusal=_(
+            "Indlæsningen blev afbrudt, før den var færdig. Intet er ændret. Indlæs filen igen."))
+    if state["state"] == "failed":
+        forget_upload(request, plan)
+        problems = [Problem(p.get("sheet", ""), p.get("row"), p.get("column", ""), p.get("message", ""))
+                    for p in state.get("problems", [])]
+        return import_page(request, plan, 422, problems=problems, file_name=name)
+    if state["state"] == "done":
+        forget_upload(request, plan)
+        messages.success(request, _("Filen er indlæst. %(changes)s.") % {"changes": "; ".join(state["lines"])})
+        if state.get("skipped"):
+            messages.warning(request, _("Portalens version er beholdt for rækker ændret efter eksporten: "
+                                        "%(rows)s.") % {"rows": ", ".join(state["skipped"][:20])})
+        return redirect(plan.get_absolute_url())
+    if state["state"] == "checked":
+        _parsed, summary = jobs.load_checked(token)
+        if summary is None:
+            return expired(request, plan)
+        return import_page(request, plan, summary=summary, token=token, file_name=name)
+    return import_page(request, plan, job=state, file_name=name)  # checking or writing
 
 
 @login_required
 @require_POST
 def plan_import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for_editor(request.user, slug)
-    path, name = pending_upload(request, plan, request.POST.get("token", ""))
-    if path is None:
-        return import_page(request, plan, 400, refusal=_(
-            "Forhåndsvisningen er udløbet eller hører ikke til dig. Indlæs filen igen."))
-    try:
-        with open(path, "rb") as handle:
-            parsed = load(handle, name=name)
-        summary = import_plan(parsed, plan=plan, user=request.user, commit=True,
-                              overwrite=request.POST.getlist("overwrite"),
-                              file_order=request.POST.get("file_order") == "1")
-    except ImportFailed as failed:
-        forget_upload(request, plan)
-        return import_page(request, plan, 422, problems=failed.problems, file_name=name)
-    forget_upload(request, plan)
-    messages.success(request, _("Filen er indlæst. %(changes)s.") % {"changes": "; ".join(summary.lines())})
-    skipped = [c for c in summary.conflicts if not c.chosen]
-    if skipped:
-        messages.warning(request, _("Portalens version er beholdt for rækker ændret efter eksporten: "
-                                    "%(rows)s.") % {"rows": ", ".join(c.label for c in skipped[:20])})
-    return redirect(plan.get_absolute_url())
+    token, _name = pending_upload(request, plan, request.POST.get("token", ""))
+    state = jobs.read_state(token) if token else None
+    if state is None or state["state"] != "checked":
+        return expired(request, plan)
+    jobs.write_state(token, state="writing", total=state.get("total", 0), checked=0, written=0)
+    write_import.enqueue(token, plan.pk, request.user.pk, request.POST.getlist("overwrite"),
+                         request.POST.get("file_order") == "1")
+    return redirect("plan_import_status", plan.slug)

@@ -113,6 +113,7 @@ def cases(plan, initiative, directions):
         "word import form": ("get", f"/plans/{slug}/import/word/", {}, WRITE_PAGE),
         "word import upload": ("post", f"/plans/{slug}/import/word/", {}, write(400)),
         "word import confirm": ("post", f"/plans/{slug}/import/word/confirm/", {"token": "gættet"}, write(400)),
+        "excel import status": ("get", f"/plans/{slug}/import/status/", {}, write(400)),  # no upload waiting
         "feedback list": ("get", f"/plans/{slug}/feedback/", {}, WRITE_PAGE),
         "feedback approve": ("post", f"/feedback/{f}/approve/", {"version": feedback.version}, write(302)),
         "feedback answer": ("post", f"/feedback/{f}/answer/", {"answer": "Tak.", "version": feedback.version},
@@ -218,8 +219,8 @@ URL_NAME_OF_CASE = {
     "final edition pdf": "report_edition_pdf", "edition save": "report_edition_save",
     "edition finalise": "report_edition_finalise", "edition new": "report_edition_new",
     "excel export": "plan_export", "excel template": "plan_import_template", "excel import form": "plan_import",
-    "excel import confirm": "plan_import_confirm", "word import form": "plan_import_word",
-    "word import confirm": "plan_import_word_confirm",
+    "excel import confirm": "plan_import_confirm", "excel import status": "plan_import_status",
+    "word import form": "plan_import_word", "word import confirm": "plan_import_word_confirm",
     "feedback list": "feedback_list", "feedback approve": "feedback_approve", "feedback answer": "feedback_answer",
     "feedback delete": "feedback_delete", "profile": "profile", "token revoke": "token_revoke",
     "round": "round_detail", "round open": "round_open", "round approve": "round_approve",

@@ -53,7 +53,9 @@ def column(ws, header) -> str:
 
 
 def upload(client, data, name="plan.xlsx"):
-    return client.post(reverse("plan_import", args=["testplan"]), {"file": SimpleUploadedFile(name, data)})
+    """Upload and follow to the progress page (the worker, immediate in tests, has checked it)."""
+    return client.post(reverse("plan_import", args=["testplan"]), {"file": SimpleUploadedFile(name, data)},
+                       follow=True)
 
 
 # --- nothing newer is lost --------------------------------------------------------------------

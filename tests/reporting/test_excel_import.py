@@ -88,7 +88,7 @@ def test_web_import_refuses_bad_file_with_danish_message_and_changes_nothing(cli
     client.force_login(editor)
     before = db_state()
     upload = SimpleUploadedFile(name, (FILES / name).read_bytes(), content_type="application/octet-stream")
-    response = client.post(reverse("plan_import", args=["testplan"]), {"file": upload})
+    response = client.post(reverse("plan_import", args=["testplan"]), {"file": upload}, follow=True)
     assert response.status_code == (400 if name == "empty.xlsx" else 422)  # an empty upload fails the form
     text = response.content.decode()
     assert escape(message.split(": ", 1)[-1]) in text  # the table shows sheet, row and column apart
@@ -207,8 +207,10 @@ def test_command_exit_status_is_non_zero(initiative):
 
 
 def upload(client, name="valid.xlsx", data=None):
+    """Upload and follow to the progress page (the worker, immediate in tests, has checked it)."""
     data = (FILES / name).read_bytes() if data is None else data
-    return client.post(reverse("plan_import", args=["testplan"]), {"file": SimpleUploadedFile(name, data)})
+    return client.post(reverse("plan_import", args=["testplan"]), {"file": SimpleUploadedFile(name, data)},
+                       follow=True)
 
 
 def test_import_page_is_for_editors_only(client, reader, manager, outsider, initiative):
@@ -241,7 +243,9 @@ def test_upload_shows_a_preview_and_writes_nothing_until_confirmed(client, edito
     assert db_state() == before
     token = response.context["token"]
     response = client.post(reverse("plan_import_confirm", args=["testplan"]), {"token": token})
-    assert response.status_code == 302
+    assert response["Location"] == reverse("plan_import_status", args=["testplan"])  # the worker writes it
+    response = client.get(response["Location"])
+    assert response["Location"] == "/plans/testplan/"  # written: on to the plan, with the message
     assert Initiative.objects.filter(plan__slug="testplan").count() == 2
     entry = AuditEntry.objects.filter(source="import", model="initiative").first()
     assert entry.user == editor

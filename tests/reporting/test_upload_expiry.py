@@ -25,9 +25,10 @@ def test_an_upload_waiting_for_confirmation_expires(client, editor, initiative, 
     before = db_state()
     # The upload was made `waited` seconds ago (the waiting file's age is what counts).
     waiting = list(Path(settings.EXCEL_IMPORT_DIR).iterdir())
-    assert len(waiting) == 1
+    assert {path.suffix for path in waiting} == {".xlsx", ".json", ".checked"}  # the file, its state, the check
     then = time.time() - waited
-    os.utime(waiting[0], (then, then))
+    for path in waiting:
+        os.utime(path, (then, then))
     response = client.post(reverse("plan_import_confirm", args=["testplan"]), {"token": token})
     if expired:
         assert response.status_code == 400
@@ -35,4 +36,5 @@ def test_an_upload_waiting_for_confirmation_expires(client, editor, initiative, 
         assert db_state() == before
     else:
         assert response.status_code == 302
+        client.get(response["Location"])
         assert db_state() != before
