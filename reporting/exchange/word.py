@@ -43,7 +43,9 @@ from .workbook import (SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, SHEET_I
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_BLOCKS = 20_000  # paragraphs and table rows read from one document
-MAX_XML_PART_BYTES = 50 * 1024 * 1024
+# python-docx holds the whole body in memory (lxml, several times its size): a plan of a hundred
+# pages is a few MB of XML, so a part above this is refused rather than parsed in a web worker.
+MAX_XML_PART_BYTES = 25 * 1024 * 1024
 
 
 # --- the file --------------------------------------------------------------------------
@@ -62,8 +64,12 @@ def _no_dtd(archive, members):
     """OOXML parts never need a DTD; one in a part can only be there to define entities
     (billion laughs, external entities), so such a file is refused before any parser sees it."""
     for member in members:
-        if not member.filename.lower().endswith((".xml", ".rels")) or member.file_size > MAX_XML_PART_BYTES:
+        if not member.filename.lower().endswith((".xml", ".rels")):
             continue
+        if member.file_size > MAX_XML_PART_BYTES:
+            raise refuse(_("Dokumentets tekst fylder mere end portalen vil læse (højst %(mb)s MB). Del dokumentet "
+                           "op, eller fjern indhold, der ikke hører til planen.")
+                         % {"mb": MAX_XML_PART_BYTES // (1024 * 1024)})
         with archive.open(member) as part:
             tail = b""
             while chunk := part.read(64 * 1024):
@@ -291,6 +297,7 @@ class WordPlan:
     unplaced: list = field(default_factory=list)
     shape: str = ""
     years: set = field(default_factory=set)
+    headings: list = field(default_factory=list)  # headings that are neither directions nor initiatives
 
     @property
     def initiatives(self):
@@ -529,6 +536,8 @@ class Reader:
     def heading(self, para: Para):
         """A heading that is neither a direction nor an initiative."""
         key = para.text.strip().rstrip(":").casefold()
+        if len(self.plan.headings) < 200:
+            self.plan.headings.append(Unplaced(_src(para), para.text[:200]))
         if key in SUBHEADINGS and self.direction:
             self.initiative_word = self.initiative_word or SUBHEADINGS[key]
             self.initiative, self.target = None, None
@@ -1176,6 +1185,10 @@ def outline(word: WordPlan) -> list[str]:
                          + (f" – {'; '.join(extra)}" if extra else ""))
     if word.budget:
         lines.append(_("Planens budgetlinjer: %(n)s") % {"n": len(word.budget)})
+    if word.headings and not word.directions:
+        lines.append(_("Overskrifter, der ikke er retninger eller initiativer (%(n)s):") % {"n": len(word.headings)})
+        for item in word.headings:
+            lines.append(f"  {item.source}: {_short(item.text)}")
     if word.unplaced:
         lines.append(_("Kunne ikke placeres (%(n)s):") % {"n": len(word.unplaced)})
         for item in word.unplaced:

@@ -164,6 +164,7 @@ def test_a_document_of_unknown_shape_gets_a_preview_of_what_was_found_not_a_cras
     said = refused(unknown_document(tmp_path / "referat.docx"), "--plan", "referat")
     assert "Plan: Referat af møde i styregruppen" in said
     assert "Indledning: Vi drøftede budgettet og Svendborg Kommune." in said
+    assert "Overskrifter, der ikke er retninger eller initiativer (1):\n  afsnit 2: Punkt A" in said
     assert "Kunne ikke placeres (1):" in said
     assert "tabel 1: Navn (Tabellen ligner ingen af de kendte former.)" in said
     assert "Dokumentet indeholder ingen retninger eller initiativer, som portalen kunne genkende." in said
@@ -213,6 +214,11 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def huge_body() -> bytes:
+    body = b"<w:p><w:r><w:t>" + b"x" * 1000 + b"</w:t></w:r></w:p>"
+    return docx_bytes(**{"word/document.xml": b"<w:document><w:body>" + body * 27_000 + b"</w:body></w:document>"})
+
+
 def xlsx_bytes() -> bytes:
     return (Path(__file__).parent / "excel_files" / "valid.xlsx").read_bytes()
 
@@ -233,6 +239,7 @@ HOSTILE = [
      "Dokumentet indeholder XML-definitioner (DTD eller entiteter)"),
     ("xxe.docx", lambda: docx_bytes(**{"word/document.xml": XXE}),
      "Dokumentet indeholder XML-definitioner (DTD eller entiteter)"),
+    ("stor-tekst.docx", huge_body, "Dokumentets tekst fylder mere end portalen vil læse (højst 25 MB)"),
     ("gammel.doc", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Filen er et ældre Word-dokument (.doc)"),
     ("regneark.docx", xlsx_bytes, "Filen er ikke et Word-dokument (.docx)"),
     ("libre.odt", lambda: b"PK\x03\x04" + b"\x00" * 100, "Filen er et LibreOffice-dokument (.odt)"),
@@ -376,6 +383,8 @@ def test_web_import_of_an_unknown_shape_lists_what_it_found(client, demo_editor,
     assert "Dokumentet indeholder ingen retninger eller initiativer, som portalen kunne genkende." in page
     assert "<td>tabel 1</td><td>Navn</td><td>Tabellen ligner ingen af de kendte former.</td>" in page
     assert "Referat af møde i styregruppen" in page
+    assert "Ingen retninger fundet" in page
+    assert 'Punkt A <span class="plan-meta">(afsnit 2)</span>' in page
     assert db_state() == before
 
 
@@ -391,3 +400,17 @@ def test_a_problem_the_models_find_is_told_with_where_in_the_document(client, de
     page = response.content.decode()
     assert "<td>afsnit 2</td><td>Titel: Denne værdi må højst have 300 tegn (den har 400).</td>" in page
     assert db_state() == before
+
+
+def test_a_document_with_more_blocks_than_the_cap_is_refused(demo, tmp_path, monkeypatch):
+    monkeypatch.setattr("reporting.exchange.word.MAX_BLOCKS", 50)
+    before = db_state()
+    said = refused(WORD / "svendborg-masterplan.docx", "--plan", "svendborg-masterplan")
+    assert "Dokumentet er for langt (højst 50 afsnit og tabelrækker)." in said
+    assert db_state() == before
+
+
+def test_the_upload_page_costs_the_same_queries_whatever_the_plan(client, demo_editor, django_assert_max_num_queries):
+    client.force_login(demo_editor)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("plan_import_word", args=["svendborg-masterplan"])).status_code == 200
