@@ -9,7 +9,8 @@ What it does, all on 127.0.0.1:
 2. collects the static files into a temporary folder and starts gunicorn on a free port
    with production settings (DJANGO_DEBUG=0, a random secret key; only the HTTPS
    redirect is off, as behind a TLS-terminating proxy), and waits for /healthz;
-3. runs N threads for --seconds: each logs in through the login form and then, in a
+3. runs N threads for --seconds (and --readers more, users load-reader-1.. with the
+   reader role, that only read): each logs in through the login form and then, in a
    closed loop (no think time unless --think), 80 % reads (home, plan, search, direction,
    initiative, dashboard) and 20 % edits as the browser sends them (htmx POSTs with the
    CSRF token): half status updates with a unique note on one of a few "hot" initiatives,
@@ -60,7 +61,7 @@ HOT = 4  # status edits go to this many initiatives, so editors collide
 RETRIES = 10
 
 
-def setup_data(users: int) -> tuple[dict, dict]:
+def setup_data(users: int, readers: int = 0) -> tuple[dict, dict]:
     quiet = open(os.devnull, "w")
     call_command("migrate", verbosity=0)
     if not Plan.objects.filter(slug=PLAN).exists():
@@ -74,6 +75,12 @@ def setup_data(users: int) -> tuple[dict, dict]:
         user.set_password(passwords[user.username])
         user.save()
         Membership.objects.update_or_create(user=user, organization=org, defaults={"role": Membership.Role.EDITOR})
+    for n in range(1, readers + 1):  # readers (politicians, managers): they only read
+        user, _ = get_user_model().objects.get_or_create(username=f"load-reader-{n}")
+        passwords[user.username] = secrets.token_urlsafe(18)
+        user.set_password(passwords[user.username])
+        user.save()
+        Membership.objects.update_or_create(user=user, organization=org, defaults={"role": Membership.Role.READER})
     initiatives = list(plan.initiatives.order_by("order", "id").values_list("pk", flat=True))
     direction = plan.directions.order_by("number").first()
     target = {
@@ -254,9 +261,10 @@ class User:
     def run(self):
         if not self.login():
             return
+        reader = self.username.startswith("load-reader-")
         while time.monotonic() < self.deadline:
             roll = self.random.random()
-            if roll < 0.8:
+            if roll < 0.8 or reader:
                 self.read()
             elif roll < 0.9:
                 self.edit_status()
@@ -293,7 +301,8 @@ def verify(stats, target) -> int:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300)
-    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--users", type=int, default=20, help="editors (80 %% reads, 20 %% edits)")
+    parser.add_argument("--readers", type=int, default=0, help="readers besides them (reads only)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
                         help="gunicorn workers (default 2 × cores + 1)")
     parser.add_argument("--think", type=float, default=0.0,
@@ -303,7 +312,7 @@ def main():
 
     if connection.vendor != "postgresql":
         print(f"warning: database is {connection.vendor}; the load test is meant for PostgreSQL (DATABASE_URL)")
-    passwords, target = setup_data(args.users)
+    passwords, target = setup_data(args.users, args.readers)
     static_root = args.static_root or str(Path(tempfile.gettempdir()) / "masterplan-load-static")
     port = free_port()
     log_path = Path(tempfile.gettempdir()) / f"masterplan-load-gunicorn-{port}.log"
@@ -311,7 +320,7 @@ def main():
         server = start_gunicorn(port, args.workers, static_root, log)
         stats = Stats()
         try:
-            print(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers; {args.users} users for "
+            print(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers; {args.users} editors and {args.readers} readers for "
                   f"{args.seconds:.0f} s (load average before: {os.getloadavg()[0]:.2f})", flush=True)
             started = time.monotonic()
             deadline = started + args.seconds

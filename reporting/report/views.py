@@ -1,5 +1,7 @@
 """The annual report: HTML preview, PDF download and the editions' life cycle."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,10 +10,15 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from initiatives.audit import last_change
 from initiatives.models import StaleEdit
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
@@ -63,24 +70,50 @@ def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     return _preview_page(request, plan, year)
 
 
-def _preview_page(request, plan, year, *, status: int = 200, edition=None, form=None) -> HttpResponse:
-    """The preview page; after a refused save, with `form` as the editor submitted it."""
+# Bounds the cache's memory only: a change to the plan makes a new key at once.
+PREVIEW_CACHE_SECONDS = 600
+
+
+def _preview_content(plan, year):
+    """(shown edition, content hash, the report's HTML) for the preview.
+
+    The report of a large plan takes a second to gather and render, so the hash and the HTML
+    are kept per change of the plan: its newest audit entry (the edition, the round's
+    approved reports and all plan data are audited under it, as for the dashboard), its
+    `updated_at`, the year and the language. The edition itself is read on every view.
+    """
     from .content import report_context
 
-    shown, snapshot, digest = _current(plan, year)
+    edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
+    marker = f"{plan.pk}:{last_change(plan)}:{plan.updated_at.timestamp()}:{year}:{get_language()}"
+    key = "report-preview:" + hashlib.sha256(marker.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        snapshot = edition.snapshot if edition.is_final else build_snapshot(plan, edition)
+        digest = edition.content_hash if edition.is_final else content_hash(snapshot)
+        body = render_to_string("reporting/report/body.html",
+                                {"plan": plan, "year": year, "preview": True, **report_context(snapshot)})
+        cached = (digest, str(body))
+        cache.set(key, cached, PREVIEW_CACHE_SECONDS)
+    digest, body = cached
+    return edition, digest, mark_safe(body)  # rendered by our own template, escaped there
+
+
+def _preview_page(request, plan, year, *, status: int = 200, edition=None, form=None) -> HttpResponse:
+    """The preview page; after a refused save, with `form` as the editor submitted it."""
+    shown, digest, body = _preview_content(plan, year)
     edition = edition or shown
     can_edit = plan.is_editable_by(request.user)
     if form is None and can_edit and not edition.is_final:
         form = ReportEditionForm(instance=edition, initial={"version": edition.version})
     context = {
-        "plan": plan, "year": year, "edition": edition, "report": snapshot, "can_edit": can_edit,
+        "plan": plan, "year": year, "edition": edition, "report_body": body, "can_edit": can_edit,
         "preview": True, "form": form,
         "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
         "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
     }
     if request.htmx and status == 200:
         return render(request, "reporting/report/preview.html#pdf_status", context)
-    context.update(report_context(snapshot))
     return render(request, "reporting/report/preview.html", context, status=status)
 
 

@@ -114,6 +114,30 @@ def test_pdf_is_rendered_in_the_background_and_an_unchanged_draft_is_served_from
     assert ReportRender.objects.count() == 1  # and the render of the old content is pruned
 
 
+def test_preview_is_gathered_once_per_change_of_the_plan(client, reader, editor, plan, initiative):
+    """The report of a large plan takes a second to gather: it is kept until the plan changes."""
+    client.force_login(reader)
+
+    def view():
+        with CaptureQueriesContext(connection) as ctx:
+            content = client.get(preview_url(plan)).content.decode()
+        start = content.index('<section class="report-preview"')  # the report, without tokens and nonces
+        return content[start:content.index("</main>", start)], len(ctx.captured_queries)
+
+    first, gathered = view()
+    again, cached = view()
+    assert again == first and cached < gathered
+    assert "Sagsbehandlingstider" in first
+    client.force_login(editor)
+    response = client.post(reverse("initiative_edit", args=[initiative.pk]), {
+        "title": "Nye sagsbehandlingstider", "kind": "initiativ", "goal": initiative.goal,
+        "version": initiative.version})
+    assert response.status_code in (200, 302)
+    client.force_login(reader)
+    changed, queries = view()
+    assert "Nye sagsbehandlingstider" in changed and queries == gathered  # audited: shown at once
+
+
 def test_pending_render_shows_progress_and_polls(client, reader, plan, initiative):
     # Without running on_commit callbacks the task stays queued, as with a busy worker.
     client.force_login(reader)
