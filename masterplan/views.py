@@ -9,9 +9,11 @@ from django.views.decorators.http import require_safe
 from .models import AccessibilityStatement, Plan
 
 
-def get_plan_for_user(user, slug: str) -> Plan:
-    """The plan, if the user may read it; 404 otherwise (never a hint that it exists)."""
-    return get_object_or_404(Plan.objects.visible_to(user).select_related("organization"), slug=slug)
+def get_plan_for_user(user, slug: str, **annotations) -> Plan:
+    """The plan, if the user may read it; 404 otherwise (never a hint that it exists).
+    `annotations` are read in the same query (e.g. the plan's latest change)."""
+    plans = Plan.objects.visible_to(user).select_related("organization")
+    return get_object_or_404(plans.annotate(**annotations) if annotations else plans, slug=slug)
 
 
 def get_plan_for_editor(user, slug: str) -> Plan:

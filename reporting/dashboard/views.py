@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
-from initiatives.audit import last_change
+from initiatives.audit import last_change_of
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
@@ -28,7 +29,7 @@ def content_key(plan, request: HttpRequest, partial: bool) -> str:
     to the plan is audited, as for the public site), its own `updated_at`, today (the stale and
     due lists and the round's deadline count in days), the language and the filters."""
     params = sorted((k, v) for k in FILTER_PARAMS for v in request.GET.getlist(k))
-    marker = (f"{plan.pk}:{last_change(plan)}:{plan.updated_at.timestamp()}:{timezone.localdate()}:"
+    marker = (f"{plan.pk}:{plan.last_change}:{plan.updated_at.timestamp()}:{timezone.localdate()}:"
               f"{translation.get_language()}:{partial}:{params}")
     return "dashboard:" + hashlib.sha256(marker.encode()).hexdigest()
 
@@ -59,7 +60,7 @@ def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
 def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The manager's one-page overview. Read-only for every role, the same for all of them,
     so its content is computed once per change of the plan and then served from the cache."""
-    plan = get_plan_for_user(request.user, slug)
+    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
     # A history-restore request (back button after hx-push-url) needs the whole page.
     partial = bool(request.htmx and not request.htmx.history_restore_request)
     key = content_key(plan, request, partial)
