@@ -138,3 +138,31 @@ def row_class(initiative: dict, years: list) -> str:
     per_line_year = {1: 120, 2: 60, 3: 40, 4: 30}.get(year_count, 30)
     lines = max([first / per_line_first] + [chars / per_line_year for chars in year_cells])
     return "report-row-long" if lines > 28 else ""
+
+
+# The sections layout's page: text lines at its width, and how many of them an effort
+# may take before it is allowed to break over a page (about two thirds of a page).
+SECTION_LINE = 170
+SECTION_KEEP_LINES = 28
+
+
+def _lines(text: str) -> float:
+    return sum(len(part) // SECTION_LINE + 1.4 for part in str(text or "").split("\n") if part.strip())
+
+
+@register.filter
+def section_class(initiative: dict) -> str:
+    """"report-initiative-long" for an effort of the sections layout that may break over a
+    page; a shorter one is kept whole on one page, so no page starts with the last lines
+    of an effort begun on the page before."""
+    texts = [initiative.get(key, "") for key in ("description", "goal", "purpose", "implementation", "status_note")]
+    texts += [item for key in ("actions", "expected_outcomes", "success_criteria") for item in initiative.get(key) or []]
+    follow_up = initiative.get("follow_up") or {}
+    texts += [follow_up.get("text", ""), follow_up.get("next_steps", "")]
+    texts += [text for cell in initiative.get("years", []) for group in cell["groups"] for text in group["items"]]
+    lines = sum(_lines(text) for text in texts) + 4  # title, status and the facts
+    fields = sum(1 for key in ("goal", "purpose", "implementation", "actions", "expected_outcomes", "success_criteria")
+                 if initiative.get(key)) + sum(1 for cell in initiative.get("years", []) if cell["groups"])
+    budget = initiative.get("budget") or {}
+    lines += 1.5 * fields + (len(budget.get("rows", [])) * 1.6 + 3 if budget else 0)
+    return "report-initiative-long" if lines > SECTION_KEEP_LINES else ""
