@@ -74,15 +74,30 @@ def _show_bookmarks(document, pdf):
     pdf.catalog["PageMode"] = "/UseOutlines"
 
 
-def html_to_pdf(html: str, stylesheets: list[str], static_roots: list[str], base_url: str) -> bytes:
-    """Lay out `html` with `stylesheets` (file paths) as a tagged PDF/UA document."""
+# A report of more elements than this is laid out in chunks of about this many (see
+# chunked.py): about 80 pages, 100 MB of WeasyPrint's boxes at a time.
+CHUNK_ELEMENTS = 5000
+
+
+def html_to_pdf(html: str, stylesheets: list[str], static_roots: list[str], base_url: str, *,
+                chunk_elements: int = CHUNK_ELEMENTS) -> bytes:
+    """Lay out `html` with `stylesheets` (file paths) as a tagged PDF/UA document.
+
+    A long report is laid out in chunks of about `chunk_elements` elements, so its
+    memory stays that of one chunk (chunked.py); a short one in one go.
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+
+    from . import chunked
 
     fetcher = static_fetcher(static_roots)
     fonts = FontConfiguration()  # shared, or the @font-face rules are not used
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     css = [CSS(filename=path, url_fetcher=fetcher, font_config=fonts) for path in stylesheets]
+    plan = chunked.plan_chunks(document.etree_element, chunk_elements)
+    if plan is not None:
+        return chunked.write_chunked(plan, document.etree_element, document.base_url, fetcher, css, fonts)
     return document.write_pdf(stylesheets=css, font_config=fonts, pdf_variant="pdf/ua-1", pdf_tags=True,
                               finisher=_show_bookmarks)
 
@@ -102,7 +117,7 @@ def _fork_server():
             from multiprocessing import forkserver
 
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["reporting.report.pdf", "weasyprint"])
+            context.set_forkserver_preload(["reporting.report.pdf", "reporting.report.chunked", "weasyprint"])
             saved = dict(os.environ)
             try:  # the server, and so every child, starts with the bare environment
                 os.environ.clear()

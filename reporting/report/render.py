@@ -25,7 +25,8 @@ STATUS_COLOURS = PALETTE
 
 @functools.lru_cache(maxsize=1)
 def renderer_fingerprint() -> str:
-    """What besides the snapshot decides the PDF: templates, CSS, fonts, WeasyPrint's version.
+    """What besides the snapshot decides the PDF: templates, CSS, fonts, our PDF code and
+    WeasyPrint's version.
 
     Part of the cache key, so a deploy that changes any of them never serves a PDF
     made by the old ones.
@@ -33,14 +34,23 @@ def renderer_fingerprint() -> str:
     import weasyprint
 
     digest = hashlib.sha256(f"weasyprint {weasyprint.__version__}".encode())
-    files = [Path(get_template(name).origin.name) for name in TEMPLATES]
-    files += [Path(path) for path in _stylesheet_paths()]
-    fonts = Path(finders.find("vendor/ibm-plex-sans/ibm-plex-sans.css")).parent
-    files += sorted(path for path in fonts.rglob("*") if path.is_file())
-    for path in files:
+    for path in fingerprint_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def fingerprint_files() -> list[Path]:
+    """The report's templates, stylesheets, font files and the code that lays it out, whose
+    bytes are in the cache key."""
+    from . import chunked
+
+    files = [Path(get_template(name).origin.name) for name in TEMPLATES]
+    files += [Path(pdf_module.__file__), Path(chunked.__file__)]
+    files += [Path(path) for path in _stylesheet_paths()]
+    fonts = Path(finders.find("vendor/ibm-plex-sans/ibm-plex-sans.css")).parent
+    files += sorted(path for path in fonts.rglob("*") if path.is_file())
+    return files
 
 
 def content_hash(snapshot: dict) -> str:

@@ -14,7 +14,7 @@ from django.db import models
 from initiatives.models import Activity, BudgetLine, Initiative, StatusUpdate
 from masterplan.models import Direction, Plan
 from reporting.models import ReportEdition
-from reporting.report.content import build_snapshot, render_html, render_pdf
+from reporting.report.content import build_snapshot, content_hash, render_html, render_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +220,94 @@ def test_a_lost_render_is_stale_after_its_own_time_cap(settings, plan):
     assert render.is_stale()
     settings.REPORT_RENDER_TIMEOUT = 300
     assert not render.is_stale()
+
+
+def test_the_cache_key_covers_every_template_stylesheet_and_font_and_weasyprints_version(
+        plan, initiative, monkeypatch, tmp_path):
+    from pathlib import Path
+
+    import weasyprint
+    from django.test.signals import template_rendered
+
+    from reporting.report import render
+
+    snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
+    used = []
+
+    def collect(sender, template, **kwargs):
+        used.append(Path(template.origin.name))
+
+    template_rendered.connect(collect)
+    try:
+        render_html(snapshot)
+    finally:
+        template_rendered.disconnect(collect)
+    files = set(render.fingerprint_files())
+    assert used and set(used) <= files  # every template the report is made from
+    assert {Path(path) for path in render._stylesheet_paths()} <= files
+    assert any(path.suffix in {".woff2", ".woff", ".ttf", ".otf"} for path in files)  # the embedded fonts
+
+    original = render._stylesheet_paths
+    changed = tmp_path / "report.css"
+    changed.write_text(Path(original()[-1]).read_text() + "\nh2 { color: #000; }\n")
+    try:
+        render.renderer_fingerprint.cache_clear()
+        key = content_hash(snapshot)
+        monkeypatch.setattr(weasyprint, "__version__", "71.0")
+        render.renderer_fingerprint.cache_clear()
+        assert content_hash(snapshot) != key  # another WeasyPrint
+        monkeypatch.undo()
+        monkeypatch.setattr(render, "_stylesheet_paths", lambda: [*original()[:-1], str(changed)])
+        render.renderer_fingerprint.cache_clear()
+        assert content_hash(snapshot) != key  # another stylesheet
+    finally:
+        monkeypatch.undo()
+        render.renderer_fingerprint.cache_clear()
+    assert content_hash(snapshot) == key
+
+
+def test_a_render_that_runs_out_of_memory_while_laying_out_gets_the_danish_memory_message(settings):
+    """The cap is set just above what the render child holds when it starts, so parsing
+    fits and the layout of a few hundred pages does not."""
+    from reporting.report import pdf as pdf_module
+    from reporting.report.render import _static_roots, _stylesheet_paths, limit_message
+
+    with pdf_module._fork_server().Pool(1) as pool:
+        start = pool.apply(pdf_module._peak_address_space)
+    paragraph = "<p>" + "Opfølgningen beskriver hvert initiativ og dets aktiviteter i året. " * 12 + "</p>"
+    html = '<html lang="da"><body>' + paragraph * 2500 + "</body></html>"
+    roots = _static_roots()
+    with pytest.raises(pdf_module.RenderLimitExceeded) as exceeded:
+        pdf_module.html_to_pdf_capped(html, _stylesheet_paths(), roots, f"file://{roots[0]}/", timeout=120,
+                                      memory_mb=start // 2**20 + 120)
+    assert exceeded.value.kind == "memory"
+    assert "krævede mere hukommelse end tilladt" in limit_message(exceeded.value.kind)
+
+
+def test_a_lost_render_is_enqueued_again_and_old_renders_are_pruned_but_not_one_a_final_edition_waits_for(
+        settings, plan, initiative, editor, run_on_commit):
+    import datetime
+
+    from django.utils import timezone
+
+    from reporting.models import ReportRender
+    from reporting.report.tasks import start_render
+
+    settings.REPORT_RENDER_TIMEOUT = 30
+    snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
+    lost = ReportRender.objects.create(plan=plan, year=2025, content_hash="lost", snapshot=snapshot,
+                                       state=ReportRender.State.RUNNING)
+    ReportRender.objects.filter(pk=lost.pk).update(started_at=timezone.now() - datetime.timedelta(seconds=91))
+    assert start_render(plan, 2025, snapshot, "lost").state == ReportRender.State.DONE  # rendered again
+
+    final = ReportEdition.unsaved_default(plan, 2025)
+    final.save()
+    final.finalise(snapshot, "waited-for", editor)
+    for digest in ("waited-for", "older"):
+        ReportRender.objects.create(plan=plan, year=2025, content_hash=digest, snapshot=snapshot,
+                                    state=ReportRender.State.DONE, pdf=b"%PDF")
+    other_year = ReportRender.objects.create(plan=plan, year=2024, content_hash="2024", snapshot=snapshot,
+                                             state=ReportRender.State.DONE, pdf=b"%PDF")
+    start_render(plan, 2025, snapshot, "new")
+    assert set(ReportRender.objects.values_list("content_hash", flat=True)) == {"new", "waited-for", "2024"}
+    assert ReportRender.objects.filter(pk=other_year.pk).exists()
