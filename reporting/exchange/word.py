@@ -258,6 +258,8 @@ class WInitiative:
     cross_links: list | None = None  # None: the document does not say
     link_sources: list = field(default_factory=list)
     budget: list = field(default_factory=list)
+    last: str = "title"  # the field the last paragraph of its first cell went to (a fragment goes on there)
+    last_by_column: dict = field(default_factory=dict)
 
     @property
     def title(self):
@@ -435,6 +437,9 @@ class Reader:
         self.section = "intro"  # intro, vision, plan, other
         self.last_table = None  # (kind, Table, object) of the table just read, for page-break fragments
         self.years_by_column = {}
+        self.handleplan = None  # the columns of the last handleplan table: years, cross-links, header word
+        self.columns = {}  # the columns of the last theme table's activity rows
+        self.box_field = None  # the goal box's current part
         self.direction_word = self.initiative_word = ""
         self.intro, self.vision = [], []
 
@@ -689,7 +694,7 @@ class Reader:
                           _("Tabellen står før den første retning."))
             return
         width = max(len(row) for row in texts)
-        info = self.handleplan if continuing or getattr(self, "handleplan", None) else None
+        info = self.handleplan
         info = dict(info or {"columns": dict(self.years_by_column), "links": None, "word": "initiativ"})
         info["width"] = width
         first_data = True
@@ -759,7 +764,7 @@ class Reader:
                 if GOAL_RE.match(paras[0].text):
                     self.initiative_cell(initiative, paras, start=1)
                     continue
-                key = getattr(initiative, "last", "description")
+                key = initiative.last
                 key = "description" if key == "title" else key
                 initiative.fields[key] = _continue(initiative.fields.get(key, ""), paras[0].text)
                 self.initiative_cell(initiative, paras[1:], start=1)
@@ -804,7 +809,7 @@ class Reader:
                     initiative.fields["goal"] = goal.strip()
                 initiative.last = "goal" if goal else "description" if rest else "title"
                 continue
-            key = "goal" if getattr(initiative, "last", "") == "goal" else "description"
+            key = "goal" if initiative.last == "goal" else "description"
             initiative.fields[key] = _join(initiative.fields.get(key, ""), text)
             initiative.last = key
 
@@ -821,38 +826,15 @@ class Reader:
         initiative.activities.append(WActivity(year, period, text, where))
 
     def fragment(self, previous, table, texts) -> bool:
-        """A small table right after a table of initiatives whose cells continue its last row."""
+        """A table right after a theme table whose rows go on with it (a page break split it).
+        Handleplan tables go on in `handleplan_table`."""
         kind, _table, info = previous
-        width = info["width"]
-        if any(len(row) != width for row in texts if any(t.strip() for t in row)):
+        if kind != "theme" or self.initiative is None:
             return False
-        initiative = self.initiative
-        if initiative is None:
+        if any(len(row) != info["width"] for row in texts if any(t.strip() for t in row)):
             return False
         for r, cells in enumerate(table.rows):
-            where = Source(table=table.index, row=r + 1)
-            if kind == "theme":
-                self.theme_row(cells, texts[r], where, continuing=True)
-                continue
-            for c, cell in enumerate(cells):
-                text = " ".join(p.text for p in cell).strip()
-                if not text:
-                    continue
-                if c == 0:
-                    key = getattr(initiative, "last", "description")
-                    if key == "title":
-                        key = "description"
-                    initiative.fields[key] = _continue(initiative.fields.get(key, ""), text)
-                elif c == info["links"]:
-                    for para in cell:
-                        self.link_line(initiative, para, para.text, where)
-                elif c in info["columns"]:
-                    year = info["columns"][c]
-                    same = [a for a in initiative.activities if a.year == year]
-                    if same:
-                        same[-1].text = _continue(same[-1].text, text)
-                    else:
-                        self.activity_cell(initiative, year, text, where)
+            self.theme_row(cells, texts[r], Source(table=table.index, row=r + 1), continuing=True)
         self.last_table = previous
         return True
 
@@ -930,7 +912,7 @@ class Reader:
             initiative, start = self.initiative, 0
         else:
             return
-        columns = getattr(self, "columns", {})
+        columns = self.columns
         for c in range(start, len(cells)):
             key = columns.get(c) or ("description" if c == 0 else "")
             paragraphs = [p.text for p in cells[c]]
