@@ -157,7 +157,9 @@ def _para(paragraph, index=0) -> Para:
             if leading:
                 bold.append(run.text)
             continue
-        is_bold = bool(run.bold) or (run.bold is None and bool(getattr(paragraph.style.font, "bold", False)))
+        # Underlined counts as bold: a label is emphasised either way ("Overordnet målsætning").
+        is_bold = bool(run.bold) or bool(run.underline) or (
+            run.bold is None and bool(getattr(paragraph.style.font, "bold", False)))
         if is_bold and leading:
             bold.append(run.text)
         else:
@@ -440,6 +442,7 @@ class Reader:
         self.handleplan = None  # the columns of the last handleplan table: years, cross-links, header word
         self.columns = {}  # the columns of the last theme table's activity rows
         self.box_field = None  # the goal box's current part
+        self.pending_heading = None  # the last heading that was neither a direction nor an initiative
         self.direction_word = self.initiative_word = ""
         self.intro, self.vision = [], []
 
@@ -550,17 +553,24 @@ class Reader:
         if key == "vision":
             self.section, self.target = "vision", None
             return
+        self.pending_heading = para  # a theme table without a title row takes its title from here
         if not self.plan.directions:
-            if not self.plan.plan.get("title") and para.level <= 1 and not self.intro:
+            # Without a title style, the first heading is the title, unless it only names the municipality.
+            if not self.plan.plan.get("title") and para.level <= 2 and not self.intro \
+                    and not MUNICIPALITY_RE.fullmatch(para.text):
                 self.plan.plan.setdefault("heading", para.text)
             self.section = "intro"
             return
         self.direction = self.initiative = self.target = None
         self.section = "other"
-        self.other_heading = para
 
     def labelled(self, para, key, is_list, rest):
         obj = self.initiative or self.direction
+        if obj is None and self.plan.directions:  # a label under a heading the reader does not know
+            self.unplaced(_src(para), para.text, _("Står under en overskrift, der ikke er en retning eller et "
+                                                   "initiativ."))
+            self.target = None
+            return
         if obj is None:  # a goal before any direction: the plan's vision
             self.section, self.target = "vision", None
             if rest:
@@ -857,6 +867,10 @@ class Reader:
         self.direction_word = self.direction_word or "tema"
         self.initiative_word = self.initiative_word or "aktivitet"
         direction, self.box_field = self.direction, None
+        first_para = next((p for cell in table.rows[first] for p in cell), None)
+        if first_para is not None and _label(first_para) is not None and self.pending_heading is not None:
+            direction.fields["statement"] = direction.fields["title"] = self.pending_heading.text
+        self.pending_heading = None
         end = header if header is not None else len(table.rows)
         for r in range(first, end):
             for cell in table.rows[r]:
@@ -928,6 +942,9 @@ class Reader:
                 continue
             if key in ("title", "description") and start == 0 and c == 0:
                 last = initiative.last_by_column.get(0, "title")
+                title = initiative.fields.get("title", "")
+                if last == "title" and title and not title.rstrip().endswith(SENTENCE_END):
+                    initiative.fields["title"] = f"{title} {paragraphs.pop(0)}"  # the title goes on
                 if last == "title":
                     for text in paragraphs:
                         self.set_field(initiative, "description", text)
@@ -1021,6 +1038,7 @@ class Reader:
 
 
 INITIATIVE_HEADERS = {"initiativ", "projekt", "indsats", "handling"}
+MUNICIPALITY_RE = re.compile(r"[\w-]+(?: [\w-]+)? Kommune")
 GOAL_RE = re.compile(r"^Mål:?\s+(?=[A-ZÆØÅa-zæøå])")
 SENTENCE_STARTS = {"en", "et", "der", "det", "den", "de", "vi", "i", "projektet", "formålet", "målet", "initiativet",
                    "indsatsen", "socialafdelingen", "boområdet", "skabe", "udbyder", "hyppigere"}
