@@ -173,7 +173,11 @@ class PlanFilterForm(DKFDSMixin, forms.Form):
         anything = [("", _("Alle"))]
         self.fields["status"].choices = anything + list(Status.choices)
         self.fields["phase"].choices = anything + [c for c in Phase.choices if c[0]]
-        numbers = [(d.number, f"{d.number}: {d.title or shorten(d.statement, 60)}") for d in plan.directions.all()]
+        directions = list(plan.directions.all())
+        # Filters name a direction by number; the queries use its id, so that the database picks the
+        # direction's initiatives by index instead of matching the number in every plan's directions.
+        self.direction_ids = {d.number: d.pk for d in directions}
+        numbers = [(d.number, f"{d.number}: {d.title or shorten(d.statement, 60)}") for d in directions]
         self.fields["direction"].choices = anything + numbers
         self.fields["direction"].label = plan.direction_label
         self.fields["supports"].choices = anything + numbers
@@ -198,9 +202,9 @@ class PlanFilterForm(DKFDSMixin, forms.Form):
         if data.get("phase"):
             initiatives = initiatives.filter(phase=data["phase"])
         if data.get("direction"):
-            initiatives = initiatives.filter(direction__number=data["direction"])
+            initiatives = initiatives.filter(direction_id=self.direction_ids.get(data["direction"]))
         if data.get("supports"):
-            initiatives = initiatives.filter(cross_links__number=data["supports"])
+            initiatives = initiatives.filter(cross_links=self.direction_ids.get(data["supports"]))
         if data.get("responsible"):
             initiatives = initiatives.filter(responsible__icontains=data["responsible"])
         if data.get("year"):

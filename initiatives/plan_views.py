@@ -70,7 +70,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
     per_direction = Counter(direction for _, direction in ids)
     page, query = page_of(request, ids, PLAN_PAGE_SIZE)
     shown = [pk for pk, _ in page.object_list]
-    by_pk = Initiative.objects.only(*LIST_FIELDS).in_bulk(shown)
+    by_pk = Initiative.objects.only(*LIST_FIELDS).order_by().in_bulk(shown)
     page.object_list = [by_pk[pk] for pk in shown]
     activities = dict(Activity.objects.filter(initiative__in=shown).order_by()
                       .values_list("initiative").annotate(n=Count("id")))
