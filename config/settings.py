@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "masterplan",
     "initiatives",
     "followup",
+    "indicators",
     "reporting",
 ]
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("masterplan.urls")),
     path("", include("initiatives.urls")),
     path("", include("followup.urls")),
+    path("", include("indicators.urls")),
     path("", include("reporting.urls")),
 ]
 

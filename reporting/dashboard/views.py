@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
+from indicators.overview import overview as indicator_overview
 from initiatives.audit import last_change_of
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
@@ -47,7 +48,8 @@ def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
         year=form.value("year"),
         since=form.value("since"),
     )
-    context = {"plan": plan, "form": form, "board": build_dashboard(plan, directions, filters)}
+    context = {"plan": plan, "form": form, "board": build_dashboard(plan, directions, filters),
+               "indicator_board": indicator_overview(plan, filters.direction)}
     if not partial:
         # The newest follow-up round's progress (not narrowed by the filters).
         round_ = FollowUpRound.objects.filter(plan=plan).order_by("-year").first()

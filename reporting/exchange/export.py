@@ -115,7 +115,14 @@ def export_rows(plan, export_filter: ExportFilter | None = None) -> dict[str, li
              "label": b.label, "kind": b.kind, "id": b.pk}
             for b in budget
         ],
+        **indicator_rows(plan),
     }
+
+
+def indicator_rows(plan) -> dict:
+    from .indicator_sheets import export_rows as rows  # it imports this module
+
+    return rows(plan)
 
 
 def build_workbook(plan, export_filter: ExportFilter | None = None) -> Workbook:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .workbook import PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
+from .workbook import OPTIONAL_SHEETS, PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
 
 MAX_UPLOAD_BYTES = getattr(settings, "EXCEL_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -178,7 +178,8 @@ def read_workbook(fileobj) -> Parsed:
         raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
     try:
         names = {name.strip().casefold(): name for name in wb.sheetnames}
-        missing = [title for title in (SHEET_PLAN, *SHEETS) if title.casefold() not in names]
+        missing = [title for title in (SHEET_PLAN, *SHEETS)
+                   if title.casefold() not in names and title not in OPTIONAL_SHEETS]
         for title in missing:
             parsed.add(title, None, "", _("Arket »%(sheet)s« mangler.") % {"sheet": title})
         if missing:
@@ -187,7 +188,8 @@ def read_workbook(fileobj) -> Parsed:
         with translation.override("da"):
             _read_plan_sheet(wb[names[SHEET_PLAN.casefold()]], parsed)
             for title, columns in SHEETS.items():
-                _read_sheet(wb[names[title.casefold()]], title, columns, parsed)
+                if title.casefold() in names:  # an absent optional sheet stays out of parsed.sheets
+                    _read_sheet(wb[names[title.casefold()]], title, columns, parsed)
     except ImportFailed:
         raise
     except Exception:

@@ -40,11 +40,12 @@ from initiatives.models import AuditEntry, CrossLink, Initiative
 from masterplan.models import Direction, Plan
 from masterplan.nouns import complete_label_forms
 
+from . import indicator_sheets
 from .files import ImportFailed, Parsed, Problem, load  # noqa: F401 (load: the import's first step)
 from .rows import RowSheets, values_of
 from .summary import Change, Changes, Conflict, Summary, out_of_order
 from .forms import DirectionForm, InitiativeForm, IntCell, PlanForm, as_text
-from .workbook import (PLAN_FIELDS, PLAN_HEADERS, SHEET_DIRECTIONS,
+from .workbook import (OPTIONAL_SHEETS, PLAN_FIELDS, PLAN_HEADERS, SHEET_DIRECTIONS,
                        SHEET_INITIATIVES, SHEET_PLAN, SHEET_STATUS, SHEETS, cell_value, choices)
 
 PREVIEW_ROWS = 5
@@ -104,7 +105,8 @@ class Run(RowSheets):
         self.progress, self.checked, self.written = progress, 0, 0
         self.file_order = file_order
         self.admin = user is None or user.has_perm("masterplan.change_plan")
-        self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)}
+        self.sheets = {title: Changes() for title in (SHEET_PLAN, *SHEETS)
+                       if title not in OPTIONAL_SHEETS or title in parsed.sheets}  # an older file lacks some
         self.conflicts, self.kept, self.recent = [], [], {}
         self.creating = {}  # model → new rows to insert together (RowSheets.create_later)
         self.labels = choices()
@@ -181,6 +183,7 @@ class Run(RowSheets):
             self.write_activities(initiatives)
             self.write_budget(plan, initiatives)
             self.write_status(initiatives)
+            indicator_sheets.write(self, plan, created, directions, initiatives)
         return Summary(plan=plan, created_plan=created, sheets=self.sheets, conflicts=self.conflicts,
                        kept=self.kept, file_order=self.file_order)
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .workbook import (SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, SHEET_INITIATIVES, SHEET_INSTRUCTIONS,
-                       SHEET_STATUS, SHEETS, WRAP, choices, finish_sheet, start_sheet, write_plan_sheet, write_rows)
+from .workbook import (SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, SHEET_INDICATORS, SHEET_INITIATIVES,
+                       SHEET_INSTRUCTIONS, SHEET_MEASUREMENTS, SHEET_STATUS, SHEETS, WRAP, choices, finish_sheet, start_sheet, write_plan_sheet, write_rows)
 
 
 INSTRUCTIONS = [
@@ -28,6 +28,7 @@ INSTRUCTIONS = [
     "Status, fase, periode, type, art og udført vælges på rullelisten i cellen.",
     "Datoer skrives som datoer (fx 01-03-2025), beløb som tal i hele kroner.",
     "Aktiviteternes og budgetlinjernes år skal ligge i planens periode.",
+    "»Indikatorer« genkendes på navnet; »Målinger« har én værdi pr. indikator og dato inden for planens periode.",
     "Den sidste kolonne på hvert ark, »Id«, er skjult og fortæller portalen, hvilken række der er hvilken. "
     "Lad den stå, så kan du sortere og filtrere arkene frit; nye rækker har intet id.",
     "Portalen beholder sin egen rækkefølge af rækkerne, medmindre du vælger filens rækkefølge ved indlæsningen. "
@@ -67,6 +68,9 @@ EXAMPLE_ROWS = {
                    "status": "on_track", "phase": "implementation", "note": "Forløber som planlagt."},
     SHEET_BUDGET: {"initiative": "1.1", "year": 2025, "amount": Decimal("250000"), "label": "Projektleder",
                    "kind": "expense"},
+    SHEET_INDICATORS: {"name": "Ventetid", "unit": "dage", "initiatives": "1.1", "target_value": 30,
+                       "good_direction": "down", "frequency": "quarterly"},
+    SHEET_MEASUREMENTS: {"indicator": "Ventetid", "period": "q1", "date": datetime.date(2025, 3, 31), "value": 45},
 }
 
 

@@ -29,6 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from indicators.models import Frequency, GoodDirection, MeasurementPeriod
 from initiatives.models import BudgetLine, Initiative, Period, Phase, Status
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +41,10 @@ SHEET_INITIATIVES = "Initiativer"
 SHEET_ACTIVITIES = "Aktiviteter"
 SHEET_STATUS = "Statushistorik"
 SHEET_BUDGET = "Budgetlinjer"
+SHEET_INDICATORS = "Indikatorer"
+SHEET_MEASUREMENTS = "Målinger"
+# Sheets an older file may lack: the import then leaves what they hold untouched.
+OPTIONAL_SHEETS = {SHEET_INDICATORS, SHEET_MEASUREMENTS}
 
 YES, NO = "Ja", "Nej"
 DATE_FORMAT = "DD-MM-YYYY"
@@ -66,10 +71,14 @@ def choices() -> dict[str, dict[str, str]]:
             "initiative_kind": {code: str(label) for code, label in Initiative.Kind.choices},
             "budget_kind": {code: str(label) for code, label in BudgetLine.Kind.choices},
             "bool": {"true": YES, "false": NO},
+            "good_direction": {code: str(label) for code, label in GoodDirection.choices},
+            "frequency": {code: str(label) for code, label in Frequency.choices if code},
+            "measurement_period": {code: str(label) for code, label in MeasurementPeriod.choices},
         }
 
 
-CHOICE_KINDS = {"status", "phase", "period", "initiative_kind", "budget_kind", "bool"}
+CHOICE_KINDS = {"status", "phase", "period", "initiative_kind", "budget_kind", "bool", "good_direction", "frequency",
+                "measurement_period"}
 
 # The plan sheet is a list of fields (Felt | Værdi), one per row.
 PLAN_FIELDS = [
@@ -160,6 +169,20 @@ SHEETS: dict[str, list[Column]] = {
         Column("label", "Tekst", width=50),
         Column("kind", "Art", "budget_kind", 14),
     ],
+    SHEET_INDICATORS: [
+        Column("name", "Navn", width=40), Column("unit", "Enhed", width=10),
+        Column("description", "Beskrivelse", width=60), Column("source", "Kilde", width=25),
+        Column("directions", "Retninger", "links", 12), Column("initiatives", "Initiativer", "links", 14),
+        Column("baseline_value", "Udgangspunkt", "number", 14), Column("baseline_date", "Udgangspunkt pr.", "date", 13),
+        Column("target_value", "Mål", "number", 12), Column("target_date", "Mål nås senest", "date", 13),
+        Column("good_direction", "Retning for det gode", "good_direction", 18),
+        Column("frequency", "Forventet måling", "frequency", 16), Column("responsible", "Ansvarlig", width=25),
+    ],
+    SHEET_MEASUREMENTS: [
+        Column("indicator", "Indikator", width=40), Column("period", "Periode", "measurement_period", 12),
+        Column("date", "Dato", "date", 13), Column("value", "Værdi", "number", 12),
+        Column("note", "Note", width=40), Column("author", "Indberettet af", "user", 18),
+    ],
 }
 ID = Column("id", "Id", "int", 8, optional=True)
 for _columns in SHEETS.values():
@@ -193,7 +216,7 @@ def cell_value(column: Column, value, labels: dict):
         return labels[kind].get("true" if value is True else "false" if value is False else value, value)
     if kind == "list":
         return "\n".join(value) or None
-    if kind == "money":
+    if kind in ("money", "number"):
         value = Decimal(value)
         return int(value) if value == value.to_integral_value() else float(value)
     if kind == "datetime":

@@ -32,6 +32,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from followup.models import UpdateRequest
+from indicators.report import snapshot as indicator_snapshot
 from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, Period, Phase, Status, StatusUpdate
 
 from .render import (  # noqa: F401  (the report's public helpers live here for callers)
@@ -40,7 +41,7 @@ from .render import (  # noqa: F401  (the report's public helpers live here for 
 
 # Bump when the snapshot's shape or the report's layout changes: it is part of the
 # cache key, so cached draft PDFs of the old layout are not served again.
-LAYOUT_VERSION = 4  # 3: layouts by plan shape and the approved follow-up text of the year; 4: one status palette
+LAYOUT_VERSION = 5  # 3: layouts by plan shape and the approved follow-up text of the year; 4: one status palette; 5: indicators
 
 PERIOD_ORDER = {value: index for index, value in enumerate(Period.values)}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -244,7 +245,8 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
     A constant number of queries whatever the plan's size: directions,
     initiatives (with their latest status note), their activities, cross-links and
     budget lines, the owners' approved reports of the edition's follow-up round (what
-    was achieved, next steps), the plan's own budget lines and the last final edition.
+    was achieved, next steps), the plan's own budget lines, the last final edition and
+    the indicators (`indicators.report.snapshot`).
     """
     with translation.override("da"):
         directions = list(plan.directions.all())
@@ -303,6 +305,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "follow_up": _follow_up(approved.get(initiative.id), edition.year),
             })
 
+        indicators = indicator_snapshot(plan)
         direction_data = []
         for d in directions:
             label = f"{plan.direction_label} {d.number}"
@@ -311,7 +314,7 @@ def build_snapshot(plan, edition, *, final: bool | None = None) -> dict:
                 "heading": direction_heading(d, plan.direction_label),
                 "goal": d.goal, "purpose": d.purpose, "description": d.description,
                 "success_criteria": list(d.success_criteria or []), "focus_points": list(d.focus_points or []),
-                "initiatives": by_direction.get(d.id, []),
+                "initiatives": by_direction.get(d.id, []), "indicators": indicators.get(d.id, []),
             })
         all_initiatives = [i for d in direction_data for i in d["initiatives"]]
         numbers = {i.id: i.number for i in initiatives}

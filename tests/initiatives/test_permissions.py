@@ -44,6 +44,7 @@ def cases(plan, initiative, directions):
     import datetime
 
     from followup.models import FollowUpRound
+    from indicators.models import Indicator, Measurement
     from reporting.models import ApiToken, Feedback, ReportEdition
 
     deadline = datetime.date.today() + datetime.timedelta(days=10)
@@ -66,6 +67,9 @@ def cases(plan, initiative, directions):
     feedback = Feedback.objects.create(initiative=initiative, message="En borgers kommentar.")
     f = feedback.pk
     token, _key = ApiToken.issue(_owner(), "Nøgle")  # someone else's token: 404 to every role
+    indicator = Indicator.objects.create(plan=plan, name="Testindikator", unit="antal")
+    measurement = Measurement.objects.create(indicator=indicator, date=datetime.date(2025, 6, 30), value=3)
+    n, m = indicator.pk, measurement.pk
     return {
         "home": ("get", "/", {}, {**READ, "outsider": 200}),
         "plan": ("get", f"/plans/{slug}/", {}, READ),
@@ -134,6 +138,22 @@ def cases(plan, initiative, directions):
         # A personal setting: every member sets their own.
         "my reminders": ("post", f"/plans/{slug}/mine/reminders/", {"reminders": "on"},
                          {**READ, **{r: 302 for r in WRITE_ROLES + READ_ROLES}}),
+        "indicators": ("get", f"/plans/{slug}/indicators/", {}, READ),
+        "indicator": ("get", f"/indicators/{n}/", {}, READ),
+        "indicator new form": ("get", f"/plans/{slug}/indicators/new/", {}, WRITE_PAGE),
+        "indicator new": ("post", f"/plans/{slug}/indicators/new/", {"name": "Ny", "good_direction": "up"},
+                          write(302)),
+        "indicator edit form": ("get", f"/indicators/{n}/edit/", {}, WRITE_PAGE),
+        "indicator edit": ("post", f"/indicators/{n}/edit/", {"name": "Omdøbt", "good_direction": "up",
+                                                              "version": indicator.version}, write(302)),
+        "measurement add": ("post", f"/indicators/{n}/measurements/",
+                            {"period": "date", "date": "2025-03-31", "value": "4"}, write(302)),
+        "measurement csv": ("post", f"/indicators/{n}/measurements/csv/", {"text": "2025-09-30;5"}, write(302)),
+        "measurement form": ("get", f"/measurements/{m}/edit/", {}, WRITE_PAGE),
+        "measurement save": ("post", f"/measurements/{m}/edit/", {"period": "date", "date": "2025-06-30",
+                                                                  "value": "7", "version": measurement.version},
+                             write(302)),
+        "measurement delete": ("post", f"/measurements/{m}/delete/", {}, write(302)),
     }
 
 
@@ -147,6 +167,9 @@ CASE_NAMES = [
     "feedback delete", "profile", "token revoke",
     "round", "round open", "round approve", "request", "request save", "request review", "my initiatives",
     "my reminders",
+    "indicators", "indicator", "indicator new form", "indicator new",
+    "indicator edit form", "indicator edit", "measurement add", "measurement csv", "measurement form",
+    "measurement save", "measurement delete",
 ]
 # Pages anyone may open, logged in or not.
 PUBLIC_URL_NAMES = {"login", "logout", "set_language", "password_change", "password_change_done",
@@ -226,6 +249,9 @@ URL_NAME_OF_CASE = {
     "round": "round_detail", "round open": "round_open", "round approve": "round_approve",
     "request": "request_detail", "request review": "request_review", "my initiatives": "my_initiatives",
     "my reminders": "my_reminders",
+    "indicators": "indicator_list", "indicator": "indicator_detail", "indicator new form": "indicator_create",
+    "indicator edit form": "indicator_edit", "measurement add": "measurement_add", "measurement csv": "measurement_csv",
+    "measurement form": "measurement_edit", "measurement delete": "measurement_delete",
 }
 
 

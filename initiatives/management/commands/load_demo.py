@@ -4,7 +4,8 @@ Idempotent: objects are matched by natural key (organization slug, plan slug,
 direction number, initiative number) and updated in place; activities, budget lines
 and cross-links of a demo plan are replaced by the fixture's. Every object is
 validated with `full_clean()` before it is saved, and every write is audited as
-source "load_demo".
+source "load_demo". Other apps add their demo data when it sends
+`initiatives.signals.demo_loaded` (inside the same transaction).
 
 `fixtures/examples/<plan slug>.json` adds an example follow-up to a demo plan: a
 status for the initiatives whose own sentences in the seed support one, each with a
@@ -22,6 +23,7 @@ from django.db import transaction
 
 from initiatives.audit import audit_context
 from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, StatusUpdate
+from initiatives.signals import demo_loaded
 from masterplan.models import Direction, Membership, Organization, Plan
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -99,6 +101,8 @@ class Command(BaseCommand):
                 )
             if not options["no_users"]:
                 self.load_users()
+            # Other apps' demo data (e.g. indicators), without this app importing them.
+            demo_loaded.send(sender=self.__class__, stdout=self.stdout)
 
     def load_plan(self, data):
         example_path = EXAMPLES_DIR / f"{data['plan']['slug']}.json"

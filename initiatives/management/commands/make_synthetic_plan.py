@@ -13,7 +13,9 @@ an existing synthetic plan with the same slug is removed with raw deletes. Both
 bypass the signal-based audit log (`initiatives.audit`) on purpose: this is
 throw-away benchmark data, not plan data anyone edits. Only the plan row itself
 is saved (and audited) normally. The command refuses to replace a plan that
-belongs to another organization, so it can never wipe a real plan.
+belongs to another organization, so it can never wipe a real plan. Other apps
+add to the plan (indicators with generated series) through the signals in
+`initiatives.signals`.
 """
 
 import datetime
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from initiatives.audit import audit_context
 from initiatives.models import Activity, BudgetLine, CrossLink, Initiative, Period, Phase, Status, StatusUpdate
+from initiatives.signals import synthetic_plan_built, synthetic_plan_removing
 from masterplan.models import Direction, Organization, Plan
 
 ORGANIZATION = ("syntetisk-kommune", "Syntetisk Kommune")
@@ -116,6 +119,7 @@ def remove_plan(slug: str, organization: Organization) -> None:
         raise CommandError(
             f"Planen '{slug}' tilhører {plan.organization} og kan ikke erstattes af syntetiske data."
         )
+    synthetic_plan_removing.send(sender=build_plan, plan=plan)  # other apps' rows first
     # Raw deletes (no per-row signals): see the module docstring.
     for model, lookup in [
         (StatusUpdate, "initiative__plan"), (Activity, "initiative__plan"), (CrossLink, "initiative__plan"),
@@ -216,6 +220,7 @@ def build_plan(count: int, slug: str) -> Plan:
     for update, timestamp in zip(updates, timestamps):
         update.created_at = timestamp
     StatusUpdate.objects.bulk_update(updates, ["created_at"], batch_size=BATCH)
+    synthetic_plan_built.send(sender=build_plan, plan=plan, count=count)  # e.g. indicators with series
     return plan
 
 
