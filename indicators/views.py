@@ -181,6 +181,8 @@ def measurement_csv(request: HttpRequest, pk: int) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            if not created and not updated:
+                return respond(request, indicator, _("Intet at gemme: serien har de samme værdier som indikatorens målinger."))
             return respond(request, indicator, _("Målingerne er gemt: %(created)s, %(updated)s.") % {
                 "created": ngettext("%(count)s ny", "%(count)s nye", created) % {"count": created},
                 "updated": ngettext("%(count)s rettet", "%(count)s rettede", updated) % {"count": updated}})

@@ -11,6 +11,14 @@ def number(value) -> str:
     return format_number(value)
 
 
+@register.simple_tag
+def note_column(indicator, measurements, editable) -> bool:
+    """Whether the table shows its note column: always where it is edited; in the report only
+    when a row fills it (a note, or the target row's direction), as for every report column."""
+    if editable or getattr(indicator, "target_value", None) is not None:
+        return True
+    return any((m.get("note") if isinstance(m, dict) else getattr(m, "note", "")) for m in measurements or [])
+
 
 @register.filter
 def report_entries(items) -> list:

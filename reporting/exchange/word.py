@@ -39,7 +39,8 @@ from django.utils.translation import ngettext
 
 from .files import (MAX_UPLOAD_BYTES, ImportFailed, Parsed, Problem, inspect_package, refuse,
                     too_large_message)
-from .workbook import (SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, SHEET_INITIATIVES, SHEET_PLAN, SHEETS)
+from .workbook import (OPTIONAL_SHEETS, SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_DIRECTIONS, SHEET_INITIATIVES,
+                       SHEET_PLAN, SHEETS)
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_BLOCKS = 20_000  # paragraphs and table rows read from one document
@@ -1170,7 +1171,8 @@ def to_parsed(word: WordPlan, plan=None, slug: str = "") -> tuple[Parsed, dict]:
             sources[(sheet, number)] = source
 
     for sheet in SHEETS:
-        parsed.sheets[sheet] = []
+        if sheet not in OPTIONAL_SHEETS:  # a Word document says nothing of indicators: they stay as they are
+            parsed.sheets[sheet] = []
     directions = {row["number"]: row for row in rows[SHEET_DIRECTIONS]}
     for d in word.directions:
         row = dict(directions.pop(d.number, None) or {c.key: None for c in SHEETS[SHEET_DIRECTIONS]})

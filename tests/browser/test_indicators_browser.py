@@ -50,7 +50,7 @@ def test_measurement_forms_work_without_javascript(browser, live_server, demo):
     page.get_by_label("Indsæt målinger").fill("ultimo 2024;8,1\nultimo 2025;7,4")
     page.get_by_role("button", name="Gem serien").click()
     page.wait_for_load_state()
-    assert "2 nye og 0 rettede målinger er gemt." in page.locator(".messages").inner_text()
+    assert "Målingerne er gemt: 2 nye, 0 rettede." in page.locator(".messages").inner_text()
     page.get_by_role("link", name="Ret Ultimo 2025").click()
     page.get_by_label("Værdi").fill("7,2")
     page.get_by_role("button", name="Gem rettelse").click()

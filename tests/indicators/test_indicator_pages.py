@@ -134,6 +134,13 @@ def test_series_can_be_uploaded_as_a_csv_file(editor_client, indicator):
     assert response.status_code == 200 and "Målingerne er gemt: 2 nye, 0 rettede." in response.content.decode()
     assert Measurement.objects.filter(indicator=indicator).count() == 2
 
+    # The same file again changes nothing, and says so.
+    upload.seek(0)
+    response = editor_client.post(reverse("measurement_csv", args=[indicator.pk]), {"file": upload},
+                                  HTTP_HX_REQUEST="true")
+    assert "Intet at gemme: serien har de samme værdier som indikatorens målinger." in response.content.decode()
+    assert Measurement.objects.filter(indicator=indicator).count() == 2
+
 
 def test_empty_paste_gets_a_danish_message(editor_client, indicator):
     response = editor_client.post(reverse("measurement_csv", args=[indicator.pk]), {"text": "  "})
