@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Indicator
+from tests.reporting.conftest import immediate_tasks  # noqa: F401 (autouse: imports and renders run at once)
 
 
 @pytest.fixture

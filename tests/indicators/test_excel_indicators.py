@@ -87,8 +87,8 @@ def test_bad_measurement_rows_get_danish_messages_and_nothing_is_written(series,
     with pytest.raises(CommandError):
         call_command("import_plan", str(path), "--plan", plan.slug, stdout=io.StringIO(), stderr=io.StringIO())
     client.force_login(editor)
-    response = client.post(reverse("plan_import", args=[plan.slug]),
-                           {"file": SimpleUploadedFile("edited.xlsx", path.read_bytes())})
+    response = client.post(reverse("plan_import", args=[plan.slug]),  # checked by the worker (immediate in tests)
+                           {"file": SimpleUploadedFile("edited.xlsx", path.read_bytes())}, follow=True)
     html = response.content.decode()
     assert response.status_code == 422
     assert "Målingen skal ligge i planens periode (2024–2026)." in html
