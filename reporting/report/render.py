@@ -17,7 +17,8 @@ from . import pdf as pdf_module
 
 STYLESHEETS = ["vendor/ibm-plex-sans/ibm-plex-sans.css", "css/status.css", "css/report.css"]
 TEMPLATES = ["reporting/report/document.html", "reporting/report/body.html", "reporting/report/_initiative.html",
-             "charts/status_summary.svg"]
+             "charts/status_summary.svg", "indicators/_report_indicators.html", "indicators/_measurement_table.html",
+             "charts/indicator_line.svg"]
 
 # Status colours of the PDF and its chart: the one palette of static/css/status.css.
 STATUS_COLOURS = PALETTE
@@ -43,10 +44,14 @@ def renderer_fingerprint() -> str:
 def fingerprint_files() -> list[Path]:
     """The report's templates, stylesheets, font files and the code that lays it out, whose
     bytes are in the cache key."""
+    from indicators import charts as indicator_charts
+    from indicators import report as indicator_report
+
     from . import chunked
 
     files = [Path(get_template(name).origin.name) for name in TEMPLATES]
     files += [Path(pdf_module.__file__), Path(chunked.__file__)]
+    files += [Path(indicator_report.__file__), Path(indicator_charts.__file__)]  # the indicators' tables and charts
     files += [Path(path) for path in _stylesheet_paths()]
     fonts = Path(finders.find("vendor/ibm-plex-sans/ibm-plex-sans.css")).parent
     files += sorted(path for path in fonts.rglob("*") if path.is_file())
