@@ -58,6 +58,24 @@ def test_login_page_switches_to_english(client):
 
 
 @pytest.mark.django_db
+def test_an_english_request_leaves_the_thread_danish(client):
+    """A visitor's language lasts for their request only: what runs next in the same thread
+    (the next request, a task, a message built outside a request) speaks Danish again."""
+    from django.utils import translation
+
+    client.cookies["django_language"] = "en"
+    assert "<h1>Log in</h1>" in client.get("/accounts/login/").content.decode()
+    assert translation.get_language() == "da"
+    assert str(_lazy_danish()) == "Log ind"
+
+
+def _lazy_danish():
+    from django.utils.translation import gettext_lazy
+
+    return gettext_lazy("Log ind")
+
+
+@pytest.mark.django_db
 def test_danish_is_the_default_even_for_english_browsers(client):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     content = response.content.decode()
