@@ -126,6 +126,18 @@ def too_large_message() -> str:
     return _("Filen er for stor. Den må højst fylde %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
 
 
+def upload_too_large(request) -> bool:
+    """Whether a POST says it is larger than an upload may be, judged by its Content-Length
+    before the body is read (the form's own fields fit in 64 KB); an unreadable length is 0."""
+    if request.method != "POST":
+        return False
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return length > MAX_UPLOAD_BYTES + 64 * 1024
+
+
 # --- the sheets ----------------------------------------------------------------------
 
 MAX_ROWS = 50_000  # per sheet

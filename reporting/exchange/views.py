@@ -34,7 +34,7 @@ from masterplan.views import get_plan_for_editor, get_plan_for_user
 from .export import XLSX_CONTENT_TYPE, ExportFilter, build_workbook, export_filename
 from .template import build_template
 from . import jobs
-from .files import MAX_UPLOAD_BYTES, Problem, too_large_message
+from .files import MAX_UPLOAD_BYTES, Problem, too_large_message, upload_too_large
 from .importer import PREVIEW_ROWS
 from .jobs import PENDING_MAX_AGE, pending_dir  # noqa: F401 (the Word import's views and tests use them)
 from .tasks import check_import, write_import
@@ -134,14 +134,8 @@ def expired(request, plan) -> HttpResponse:
 @csrf_exempt  # the size is checked before the body is read; csrf_protect below checks the token
 @login_required
 def plan_import(request: HttpRequest, slug: str) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_UPLOAD_BYTES + 64 * 1024:  # the form's own fields fit in 64 KB
-            plan = get_plan_for_editor(request.user, slug)
-            return import_page(request, plan, 413, refusal=too_large_message())
+    if upload_too_large(request):
+        return import_page(request, get_plan_for_editor(request.user, slug), 413, refusal=too_large_message())
     return _plan_import(request, slug)
 
 

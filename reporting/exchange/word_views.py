@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from masterplan.views import get_plan_for_editor
 
-from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message
+from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message, upload_too_large
 from .importer import PREVIEW_ROWS
 from .views import PENDING_MAX_AGE, pending_dir
 from .word import WordImportFailed, import_word, load_docx
@@ -97,14 +97,8 @@ def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
 @csrf_exempt  # the size is checked before the body is read; csrf_protect below checks the token
 @login_required
 def plan_import_word(request: HttpRequest, slug: str) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_UPLOAD_BYTES + 64 * 1024:
-            plan = get_plan_for_editor(request.user, slug)
-            return import_page(request, plan, 413, refusal=too_large_message())
+    if upload_too_large(request):
+        return import_page(request, get_plan_for_editor(request.user, slug), 413, refusal=too_large_message())
     return _plan_import_word(request, slug)
 
 
