@@ -74,13 +74,7 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
     if name.lower().endswith((".xlsm", ".xltm", ".xlam")):
         raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
                        "»Excel-projektmappe (.xlsx)« og prøv igen."))
-    if size is None:
-        fileobj.seek(0, 2)
-        size = fileobj.tell()
-    if size == 0:
-        raise refuse(_("Filen er tom."))
-    if size > MAX_UPLOAD_BYTES:
-        raise refuse(too_large_message())
+    check_size(fileobj, size)
     names, content_types, mimetype = inspect_package(fileobj, not_xlsx_message)
     if any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise refuse(_("Filer med makroer (.xlsm) kan ikke indlæses. Gem filen som "
@@ -89,6 +83,17 @@ def check_file(fileobj, name: str = "", size: int | None = None) -> None:
         raise refuse(ods_message())
     if "xl/workbook.xml" not in names:
         raise refuse(not_xlsx_message())
+
+
+def check_size(fileobj, size: int | None = None) -> None:
+    """Refuse an empty file or one over the cap before anything reads it; `size` if the upload says it."""
+    if size is None:
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+    if size == 0:
+        raise refuse(_("Filen er tom."))
+    if size > MAX_UPLOAD_BYTES:
+        raise refuse(too_large_message())
 
 
 def inspect_package(fileobj, not_a_package_message, inspect=None):

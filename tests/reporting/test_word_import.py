@@ -404,7 +404,7 @@ def test_a_problem_the_models_find_is_told_with_where_in_the_document(client, de
 
 
 def test_a_document_with_more_blocks_than_the_cap_is_refused(demo, tmp_path, monkeypatch):
-    monkeypatch.setattr("reporting.exchange.word.MAX_BLOCKS", 50)
+    monkeypatch.setattr("reporting.exchange.word.document.MAX_BLOCKS", 50)
     before = db_state()
     said = refused(WORD / "svendborg-masterplan.docx", "--plan", "svendborg-masterplan")
     assert "Dokumentet er for langt (højst 50 afsnit og tabelrækker)." in said
