@@ -90,6 +90,8 @@ class IndicatorForm(DKFDSMixin, forms.ModelForm):
                   "target_date", "good_direction", "frequency", "responsible"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4}), "baseline_date": DATE_WIDGET,
                    "target_date": DATE_WIDGET}
+        # Not "Retning …": in a plan whose directions are called "Retning" that reads as one of them.
+        labels = {"good_direction": _("Hvad er bedst")}
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)

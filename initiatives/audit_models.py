@@ -59,6 +59,17 @@ class AuditEntry(models.Model):
 
     HIDDEN_FIELDS = {"plan_id", "initiative_id", "order"}
 
+    # Where a write came from, as the history shows it (the sources are command names).
+    SOURCE_LABELS = {
+        "admin": _("administration"), "import": _("indlæst fra Excel"), "word": _("indlæst fra Word"),
+        "load_demo": _("demodata"), "make_synthetic_plan": _("testdata"), "open_round": _("opfølgningsrunde"),
+        "send_reminders": _("påmindelser"), "public": _("offentligt site"), "prune_feedback": _("oprydning"),
+    }
+
+    @property
+    def source_label(self) -> str:
+        return self.SOURCE_LABELS.get(self.source, self.source)
+
     def model_label(self, plan=None) -> str:
         """The audited model's own name ("Aktivitet"), for every screen that lists history;
         directions and initiatives in the plan's own nouns when the plan is given."""
@@ -66,6 +77,9 @@ class AuditEntry(models.Model):
             if self.model == "crosslink":
                 return _("Understøttet %(direction)s") % {"direction": plan.direction_noun.singular}
             return getattr(plan, f"{self.model}_label")
+        if plan is not None and self.model in {"indicatordirection", "indicatorinitiative"}:
+            noun = plan.direction_noun if self.model == "indicatordirection" else plan.initiative_noun
+            return _("Indikatorens %(noun)s") % {"noun": noun.singular}
         model = audit.audited_model(self.model)
         return capfirst(model._meta.verbose_name) if model else self.model
 

@@ -195,3 +195,37 @@ def test_excel_round_trip_keeps_the_labels_grammar_and_old_files_get_it_from_the
     plan = Plan.objects.get(slug="ikast-brande-udviklingsplan")
     assert (plan.direction_noun.definite, plan.direction_noun.gender, plan.initiative_noun.definite) == (
         "sporet", NEUTER, "indsatsen")
+
+
+GENERIC_WORDS = re.compile(r"(?i)(?<![\w-])(initiativ(?:et|er|erne)?|retning(?:en|er|erne)?)(?![\w-])")
+# The Word import names the headings it recognises in any plan's words ("»Retning 1: …«").
+QUOTED = re.compile(r"»[^«]*«")
+
+
+def generic_words(page: str, seeds: str) -> list[str]:
+    """"initiativ"/"retning" in a page's own texts (not the plan's data), with their text."""
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", page)
+    found = []
+    for node in re.findall(r">([^<]+)<", page):
+        text = " ".join(html.unescape(node).split())
+        if text and text.casefold() not in seeds:
+            found += [f"{word} in »{text}«" for word in GENERIC_WORDS.findall(QUOTED.sub("", text))]
+    return found
+
+
+@pytest.mark.parametrize("username, slug", [("nyborg", "nyborg-udviklingsplan"),
+                                            ("konsulent", "svendborg-familie-2018")])
+def test_plans_with_their_own_nouns_never_say_initiativ_or_retning(client, db, username, slug):
+    """Nyborg has "fokusområder" and "handlinger", Familie 2018 "temaer" and "tiltag": the
+    portal's own sentences, headings and links use those, on every kind of page."""
+    from django.contrib.auth import get_user_model
+
+    call_command("load_demo", stdout=io.StringIO())
+    client.force_login(get_user_model().objects.get(username=username))
+    plan = Plan.objects.get(slug=slug)
+    seeds, problems = data_texts(plan), []
+    for path in [plan.get_absolute_url(), f"/plans/{slug}/mine/", f"/plans/{slug}/import/word/",
+                 f"/plans/{slug}/rounds/{plan.report_year()}/"]:
+        for page_path, page in crawl(client, path, plan):
+            problems += [f"{page_path}: {problem}" for problem in generic_words(page, seeds)]
+    assert problems == [], "\n".join(sorted(set(problems)))

@@ -230,6 +230,10 @@ def test_owner_turns_reminders_off(client, plan, owner, initiative):
     client.force_login(owner)
     page = client.get("/plans/testplan/mine/").content.decode()
     assert "Sagsbehandlingstider" in page
+    # The plan's own noun, and a table that scrolls by itself on a phone instead of the page.
+    noun = plan.initiative_noun.plural
+    assert f"<h1>Mine {noun}: " in page and f"oversigt over {noun} uden statusopdatering" in page
+    assert '<div class="table--responsive-scroll">\n  <table' in page
     response = client.post("/plans/testplan/mine/reminders/", {})
     assert response.status_code == 302
     owner.refresh_from_db()

@@ -63,3 +63,17 @@ def test_report_editions_are_audited_without_their_pdf(plan, editor):
     assert entries[1].changes["state"] == ["draft", "final"]
     assert "snapshot" not in entries[1].changes and "pdf" not in entries[0].changes
     assert entries[1].plan_pk == plan.pk and entries[1].user == editor
+
+
+def test_history_page_names_where_a_write_came_from_in_danish(client, editor, initiative):
+    """Users read "(demodata)", "(indlæst fra Excel)", not the command names behind them."""
+    with audit_context(None, "load_demo"):
+        initiative.title = "Fra demodata"
+        initiative.save()
+    with audit_context(None, "import"):
+        initiative.title = "Fra Excel"
+        initiative.save()
+    client.force_login(editor)
+    page = client.get(f"/plans/{initiative.plan.slug}/history/").content.decode()
+    assert "(demodata)" in page and "(indlæst fra Excel)" in page
+    assert "load_demo" not in page and "(import)" not in page
