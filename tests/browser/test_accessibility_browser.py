@@ -128,3 +128,16 @@ def test_keyboard_only_walk_through_status_activity_and_cross_links(page, live_s
     region = page.locator("#history .table--responsive-scroll")
     assert region.get_attribute("tabindex") == "0"
     assert region.get_attribute("aria-label")
+
+
+def test_initiative_titles_stay_readable_in_the_plan_tables_at_320_px(page, live_server, demo, login):
+    """The plan tables' fixed columns once left a title one letter wide on a phone (portal and public site)."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server.url}/offentlig/ikast-brande-udviklingsplan/")
+    login("konsulent")
+    for path in ["/offentlig/ikast-brande-udviklingsplan/", f"{S}/"]:
+        page.goto(f"{live_server.url}{path}")
+        widths = page.eval_on_selector_all(".table-initiatives td:nth-child(2)",
+                                           "cells => cells.map(c => c.getBoundingClientRect().width)")
+        assert widths and min(widths) >= 150, (path, min(widths))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320, path
