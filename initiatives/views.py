@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -95,12 +96,16 @@ def detail_context(request, initiative, **overrides) -> dict:
 
 
 def remembered_year(request, initiative) -> int:
-    """The year the user last added an activity to (so "Tilføj aktivitet" keeps it), else the first."""
+    """The year the user last added an activity to (so "Tilføj aktivitet" keeps it), else this year
+    (within the plan's period): a consultant adds this year's activities far more than the first year's."""
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or 0)
     except ValueError:
         year = 0
-    return year if initiative.plan.contains_year(year) else initiative.plan.period_start
+    plan = initiative.plan
+    if plan.contains_year(year):
+        return year
+    return min(max(timezone.localdate().year, plan.period_start), plan.period_end)
 
 
 def respond(request, initiative, section: str, message: str = "", status: int = 200, **overrides):

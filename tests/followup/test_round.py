@@ -97,6 +97,14 @@ def test_owner_sees_only_their_own_requests_and_editors_all(client, round_, owne
     assert "0 af 2 indberetninger er inde" in page
 
 
+def test_a_reader_without_requests_is_not_told_to_write_status(client, round_, owner, reader):
+    client.force_login(owner)
+    assert "Skriv status for dine" in client.get(URL).content.decode()
+    client.force_login(reader)
+    page = client.get(URL).content.decode()
+    assert "Du har ingen indberetninger i denne runde." in page and "Skriv status for dine" not in page
+
+
 def test_owner_saves_a_draft_ticks_an_activity_and_adds_one(client, round_, owner, initiative):
     req = round_.requests.get(initiative=initiative)
     activity = initiative.activities.get()

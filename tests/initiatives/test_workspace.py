@@ -259,3 +259,18 @@ def test_edit_forms_carry_the_version_they_were_loaded_at(editor_client, initiat
     assert '<input type="hidden" name="version" value="2"' in page
     page = editor_client.get(f"/activities/{activity.pk}/edit/").content.decode()
     assert '<input type="hidden" name="version" value="1"' in page
+
+
+def test_add_activity_offers_this_year_within_the_plan_period(editor_client, initiative, plan):
+    """Not the plan's first year: on 1 December 2026 a consultant adds 2026's activities."""
+    import datetime
+    from unittest import mock
+
+    for today, expected in [(datetime.date(2025, 3, 1), 2025), (datetime.date(2031, 1, 5), 2026),
+                            (datetime.date(2020, 1, 5), 2024)]:
+        with mock.patch("initiatives.views.timezone.localdate", return_value=today):
+            page = editor_client.get(initiative.get_absolute_url()).content.decode()
+        assert f'<option value="{expected}" selected>{expected}</option>' in page, today
+    # The year the user just used still wins.
+    page = editor_client.get(initiative.get_absolute_url(), {"year": 2024}).content.decode()
+    assert '<option value="2024" selected>2024</option>' in page
