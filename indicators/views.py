@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -88,8 +88,13 @@ def detail_context(request, indicator, **overrides) -> dict:
 def last_entries(indicator):
     from initiatives.models import AuditEntry
 
-    return (AuditEntry.objects.filter(plan_pk=indicator.plan_id, model__in=["indicator", "measurement"])
-            .filter(object_repr__startswith=indicator.name).select_related("user")[:30])
+    # The indicator by id; its measurements by their text ("<name>: <when> = <value>"), which
+    # outlives a deleted measurement. Not by the name alone: "Borgere med socialt frikort" is the
+    # start of another indicator's name.
+    return (AuditEntry.objects.filter(plan_pk=indicator.plan_id)
+            .filter(Q(model="indicator", object_id=str(indicator.pk))
+                    | Q(model="measurement", object_repr__startswith=f"{indicator.name}: "))
+            .select_related("user")[:30])
 
 
 def respond(request, indicator, message: str = "", status: int = 200, **overrides):

@@ -174,3 +174,21 @@ def test_reader_sees_no_forms_and_may_not_add(client, reader, indicator):
     assert "Tilføj måling" not in client.get(indicator.get_absolute_url()).content.decode()
     assert add(client, indicator, period="date", date="2025-01-01", value="1").status_code == 403
     assert not Measurement.objects.exists()
+
+
+def test_without_measurements_the_page_shows_no_empty_chart(editor_client, indicator):
+    html = editor_client.get(indicator.get_absolute_url()).content.decode()
+    assert "Der er endnu ingen målinger." in html  # the table says it
+    assert "<svg" not in html and "Prikkerne er målinger" not in html
+
+
+def test_history_is_this_indicators_not_one_whose_name_starts_the_same(editor_client, plan, indicator):
+    from indicators.models import Indicator
+
+    other = Indicator.objects.create(plan=plan, name="Borgere i job efter et år", unit="antal")
+    Measurement.objects.create(indicator=other, date=datetime.date(2025, 6, 30), value=3)
+    Measurement.objects.create(indicator=indicator, date=datetime.date(2025, 6, 30), value=12)
+    html = editor_client.get(indicator.get_absolute_url()).content.decode()
+    history = html[html.index("Hvem ændrede hvad og hvornår"):]
+    assert "Indikator oprettet: Borgere i job<" in history and "Måling oprettet: Borgere i job: " in history
+    assert "efter et år" not in history
