@@ -67,13 +67,14 @@ class InitiativeForm(DKFDSMixin, forms.ModelForm):
     class Meta:
         model = Initiative
         fields = [
-            "title", "kind", "description", "goal", "purpose", "responsible", "deadline",
+            "title", "kind", "description", "goal", "purpose", "follow_up", "responsible", "deadline",
             "start_date", "end_date", "funding_amount", "funding_source",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "goal": forms.Textarea(attrs={"rows": 3}),
             "purpose": forms.Textarea(attrs={"rows": 3}),
+            "follow_up": forms.Textarea(attrs={"rows": 3}),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }

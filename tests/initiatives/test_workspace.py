@@ -274,3 +274,15 @@ def test_add_activity_offers_this_year_within_the_plan_period(editor_client, ini
     # The year the user just used still wins.
     page = editor_client.get(initiative.get_absolute_url(), {"year": 2024}).content.decode()
     assert '<option value="2024" selected>2024</option>' in page
+
+
+def test_editor_edits_implementation_and_follow_up_shown_on_the_page(editor_client, initiative):
+    """Familie 2018's initiatives show »Implementering og opfølgning«; the edit form edits it too."""
+    url = f"/initiatives/{initiative.pk}/edit/"
+    assert 'name="follow_up"' in editor_client.get(url).content.decode()
+    response = editor_client.post(url, {"title": initiative.title, "kind": "initiativ", "version": 1,
+                                        "follow_up": "Følges op på ledermøderne."})
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.follow_up == "Følges op på ledermøderne."
+    assert "Følges op på ledermøderne." in editor_client.get(initiative.get_absolute_url()).content.decode()
