@@ -3,6 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AccessibilityStatement, Direction, Membership, Organization, Plan
 
+# The administrators' pages carry the portal's name, not "Django administration".
+admin.site.site_header = _("Masterplan-portalen – administration")
+admin.site.site_title = _("Masterplan-portalen")
+admin.site.index_title = _("Administration")
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

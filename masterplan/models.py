@@ -264,6 +264,13 @@ class Plan(models.Model):
         return min(max(timezone.localdate().year - 1, self.period_start), self.period_end)
 
     @property
+    def period_label(self) -> str:
+        """"2024–2027", or "2018" for a plan of one year (not "2018–2018")."""
+        if self.period_start == self.period_end:
+            return str(self.period_start)
+        return f"{self.period_start}–{self.period_end}"
+
+    @property
     def years(self) -> range:
         return range(self.period_start, self.period_end + 1)
 

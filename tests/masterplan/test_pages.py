@@ -148,3 +148,20 @@ def test_query_count_does_not_grow_with_the_plan(client, reader, plan, direction
         Activity.objects.create(initiative=initiative, year=2025, text="Mere.")
     assert count_queries() == small
     assert small <= 12
+
+
+def test_admin_pages_carry_the_portals_name(client, superuser):
+    client.force_login(superuser)
+    page = client.get("/admin/").content.decode()
+    assert "Masterplan-portalen – administration" in page and "Django" not in page.split("<body")[1][:3000]
+
+
+def test_a_plan_of_one_year_shows_its_year_not_a_range(client, editor, plan):
+    client.force_login(editor)
+    assert "Periode 2024–2026" in client.get(f"/plans/{plan.slug}/").content.decode()
+    plan.period_end = 2024
+    plan.save()
+    for path in ["/", f"/plans/{plan.slug}/", f"/plans/{plan.slug}/dashboard/"]:
+        page = client.get(path).content.decode()
+        assert "2024–2024" not in page and "2024" in page, path
+    assert "Periode 2024\n" in client.get(f"/plans/{plan.slug}/").content.decode()
