@@ -88,6 +88,14 @@ class IndicatorQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(plan__in=Plan.objects.editable_by(user))
 
+    def measurable_by(self, user):
+        """Indicators whose measurements the user may add, correct and delete: those of the
+        plans they edit, and, as owner (tovholder), those linked to an initiative they may
+        update (`Initiative.objects.updatable_by`, the follow-up round's rule)."""
+        owned = Initiative.objects.updatable_by(user).values("pk")
+        return self.filter(models.Q(plan__in=Plan.objects.editable_by(user))
+                           | models.Q(initiative_links__initiative__in=owned)).distinct()
+
     def with_latest(self):
         """Annotate the latest and the first measurement (date and value) and the
         number of measurements: one query for a whole list, whatever its length."""

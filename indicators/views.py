@@ -32,20 +32,27 @@ from .models import Indicator, IndicatorDirection, IndicatorInitiative, Measurem
 DETAIL = "indicators/indicator_detail.html"
 
 
-def get_indicator_for_user(user, pk: int, *, for_edit: bool = False) -> Indicator:
-    """The indicator if the user may read its plan (else 404); with for_edit, 403
-    unless they may also change it."""
+def get_indicator_for_user(user, pk: int, *, for_edit: bool = False, for_measuring: bool = False) -> Indicator:
+    """The indicator if the user may read its plan (else 404); with for_edit, 403 unless they
+    may change the indicator itself (editors); with for_measuring, 403 unless they may write
+    its measurements (editors, and owners of a linked initiative)."""
     indicator = get_object_or_404(Indicator.objects.visible_to(user).select_related("plan__organization"), pk=pk)
     if for_edit and not indicator.plan.is_editable_by(user):
+        raise PermissionDenied
+    if for_measuring and not may_measure(user, indicator):
         raise PermissionDenied
     return indicator
 
 
-def get_measurement_for_editor(user, pk: int) -> Measurement:
+def may_measure(user, indicator) -> bool:
+    return indicator.plan.is_editable_by(user) or Indicator.objects.measurable_by(user).filter(pk=indicator.pk).exists()
+
+
+def get_measurement_for_measurer(user, pk: int) -> Measurement:
     measurement = get_object_or_404(
         Measurement.objects.filter(indicator__in=Indicator.objects.visible_to(user))
         .select_related("indicator__plan__organization"), pk=pk)
-    if not measurement.indicator.plan.is_editable_by(user):
+    if not may_measure(user, measurement.indicator):
         raise PermissionDenied
     return measurement
 
@@ -67,9 +74,12 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def detail_context(request, indicator, **overrides) -> dict:
     measurements = list(indicator.measurements.select_related("author"))
-    can_edit = indicator.plan.is_editable_by(request.user)
+    # can_edit: the measurements (editors and owners of a linked initiative);
+    # can_edit_indicator: the indicator's own fields (editors).
+    can_edit_indicator = indicator.plan.is_editable_by(request.user)
+    can_edit = can_edit_indicator or may_measure(request.user, indicator)
     context = {
-        "indicator": indicator, "plan": indicator.plan, "can_edit": can_edit,
+        "indicator": indicator, "plan": indicator.plan, "can_edit": can_edit, "can_edit_indicator": can_edit_indicator,
         "measurements": measurements,
         "summary": charts.summary(indicator, indicator.plan, measurements),
         "chart": charts.line_chart(indicator, measurements),
@@ -160,7 +170,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = get_indicator_for_user(request.user, pk, for_edit=True)
+    indicator = get_indicator_for_user(request.user, pk, for_measuring=True)
     form = MeasurementForm(request.POST, indicator=indicator)
     if not form.is_valid():
         return respond(request, indicator, status=422, measurement_form=form)
@@ -177,7 +187,7 @@ def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def measurement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """A pasted or uploaded series: all rows written, or none (every problem listed)."""
-    indicator = get_indicator_for_user(request.user, pk, for_edit=True)
+    indicator = get_indicator_for_user(request.user, pk, for_measuring=True)
     form = MeasurementCsvForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -199,7 +209,7 @@ def measurement_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct one measurement. Without JavaScript a page of its own; with htmx the
     form replaces the table row, and saving answers with the measurements fragment."""
-    measurement = get_measurement_for_editor(request.user, pk)
+    measurement = get_measurement_for_measurer(request.user, pk)
     indicator = measurement.indicator
     context = {"indicator": indicator, "plan": indicator.plan, "measurement": measurement}
     conflict = None
@@ -226,7 +236,7 @@ def measurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def measurement_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    measurement = get_measurement_for_editor(request.user, pk)
+    measurement = get_measurement_for_measurer(request.user, pk)
     indicator, label = measurement.indicator, measurement.label
     measurement.delete()
     return respond(request, indicator, _("Målingen for %(when)s er slettet.") % {"when": label})

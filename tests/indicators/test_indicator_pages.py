@@ -192,3 +192,27 @@ def test_history_is_this_indicators_not_one_whose_name_starts_the_same(editor_cl
     history = html[html.index("Hvem ændrede hvad og hvornår"):]
     assert "Indikator oprettet: Borgere i job<" in history and "Måling oprettet: Borgere i job: " in history
     assert "efter et år" not in history
+
+
+def test_an_owner_measures_the_indicators_of_their_own_initiative_but_does_not_edit_them(client, owner, other_owner,
+                                                                                         indicator):
+    """Owners (tovholdere) report on their initiatives, so they add, correct and delete the
+    measurements of the indicators linked to them; the indicator itself stays the editors'."""
+    client.force_login(owner)
+    page = client.get(indicator.get_absolute_url()).content.decode()
+    assert "Tilføj måling" in page and "Redigér indikatoren" not in page
+    assert add(client, indicator, period="date", date="2025-01-01", value="11").status_code == 302
+    measurement = Measurement.objects.get(indicator=indicator)
+    assert measurement.author == owner
+    assert AuditEntry.objects.filter(model="measurement", object_id=str(measurement.pk), user=owner).exists()
+    response = client.post(reverse("measurement_edit", args=[measurement.pk]),
+                           {"period": "date", "date": "2025-01-01", "value": "12", "note": "", "version": 1})
+    assert response.status_code == 302 and Measurement.objects.get(pk=measurement.pk).value == 12
+    assert client.get(reverse("indicator_edit", args=[indicator.pk])).status_code == 403
+
+    # The owner of another initiative may read the indicator, not write its measurements.
+    client.force_login(other_owner)
+    assert "Tilføj måling" not in client.get(indicator.get_absolute_url()).content.decode()
+    assert add(client, indicator, period="date", date="2025-06-30", value="13").status_code == 403
+    assert client.post(reverse("measurement_delete", args=[measurement.pk])).status_code == 403
+    assert Measurement.objects.filter(indicator=indicator).count() == 1
