@@ -1,13 +1,11 @@
 """Small template helpers shared by every page (and, later, the PDF)."""
 
-import functools
 import re
 
 from django import template
 from django.utils.formats import number_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
 
 from masterplan.labels import choice_label
 from masterplan.text import shorten as shorten_text
@@ -53,28 +51,6 @@ def display(obj, name: str) -> str:
     """`{{ activity|display:"period" }}`: the choice's label, as `get_period_display` gives it,
     translated once per language (see masterplan.labels)."""
     return choice_label(obj, name)
-
-
-@functools.cache
-def _status_words(language: str) -> tuple[dict, str]:
-    """The statuses' names and the badge's "Status:" in one language, translated once: a plan
-    page shows a badge per row, and `get_status_display()` with a lazy label and an inclusion
-    template per badge was most of a long page's time."""
-    from initiatives.choices import Status  # masterplan's models never import initiatives
-
-    return {value: str(label) for value, label in Status.choices}, gettext("Status:")
-
-
-@register.simple_tag
-def status_badge(initiative_or_status, label=None):
-    """A status mark: the palette's colour (static/css/status.css) beside the status's
-    name in words, so colour never carries the meaning alone."""
-    status = getattr(initiative_or_status, "status", initiative_or_status)
-    names, prefix = _status_words(get_language())
-    if label is None:
-        label = names.get(status, status)
-    return format_html('<span class="badge status-badge status-{}" data-status="{}"><span class="status-swatch" '
-                       'aria-hidden="true"></span><span class="sr-only">{} </span>{}</span>', status, status, prefix, label)
 
 
 @register.simple_tag
