@@ -419,7 +419,9 @@ class BudgetLine(models.Model):
         verbose_name_plural = _("budgetlinjer")
 
     def __str__(self) -> str:
-        return f"{self.year} {self.label}: {self.amount}"
+        # As the history shows it: "2024 Handleplan …: 25.000.000 kr.", not "25000000".
+        text = f"{self.amount:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".").removesuffix(",00")
+        return f"{self.year} {self.label}: {text} kr."
 
     def clean(self):
         errors = {}

@@ -77,3 +77,15 @@ def test_history_page_names_where_a_write_came_from_in_danish(client, editor, in
     page = client.get(f"/plans/{initiative.plan.slug}/history/").content.decode()
     assert "(demodata)" in page and "(indlæst fra Excel)" in page
     assert "load_demo" not in page and "(import)" not in page
+
+
+def test_budget_lines_are_named_with_danish_amounts_in_the_history(initiative):
+    from decimal import Decimal
+
+    from initiatives.models import BudgetLine
+
+    line = BudgetLine.objects.create(plan=initiative.plan, initiative=initiative, year=2025, label="Handleplan",
+                                     amount=Decimal("25000000"))
+    assert AuditEntry.objects.get(model="budgetline").object_repr == "2025 Handleplan: 25.000.000 kr."
+    line.amount = Decimal("1015699.50")
+    assert str(line) == "2025 Handleplan: 1.015.699,50 kr."
