@@ -95,6 +95,7 @@ def test_owner_sees_only_their_own_requests_and_editors_all(client, round_, owne
     page = client.get(URL).content.decode()
     assert "Sagsbehandlingstider" in page and "Et andet initiativ" in page
     assert "0 af 2 indberetninger er inde" in page
+    assert "Vælg til godkendelse" not in page  # no empty column of checkboxes before anything is submitted
 
 
 def test_a_reader_without_requests_is_not_told_to_write_status(client, round_, owner, reader):
@@ -208,6 +209,7 @@ def test_editors_approve_several_at_once_and_only_submitted_ones(client, round_,
         req.status = "on_track"
         req.save()
     client.force_login(editor)
+    assert f'name="requests" value="{requests[0].pk}"' in client.get(URL).content.decode()
     response = client.post(f"{URL}approve/", {"requests": [r.pk for r in requests]})
     assert response.status_code == 302
     assert set(round_.requests.values_list("state", flat=True)) == {"approved"}
