@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.forms import DATE_INVALID, DKFDSMixin, VersionField
+from initiatives.forms import DATE_INVALID, DKFDSMixin, IdsField, VersionField
 from initiatives.models import Activity, Period, Phase, Status
 
 from .models import FollowUpRound, MailPreference, UpdateRequest
@@ -49,7 +49,7 @@ class UpdateRequestForm(DKFDSMixin, forms.Form):
     phase = forms.ChoiceField(label=_("Fase"), choices=Phase.choices, required=False)
     year_text = text_field("", rows=6)
     next_steps = text_field(_("Næste skridt"), rows=4)
-    done = forms.ModelMultipleChoiceField(
+    done = IdsField(
         label=_("Udførte aktiviteter"), queryset=Activity.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Aktiviteten hører ikke til dette initiativ."),
@@ -108,7 +108,7 @@ class ReviewForm(DKFDSMixin, forms.Form):
 
 
 class BulkApproveForm(forms.Form):
-    requests = forms.ModelMultipleChoiceField(
+    requests = IdsField(
         queryset=UpdateRequest.objects.none(), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Vælg de indberetninger, der skal godkendes."),
                         "invalid_choice": _("Kun indsendte indberetninger i denne runde kan godkendes."),

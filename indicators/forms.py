@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.forms import DKFDSMixin, VersionField
+from initiatives.forms import DKFDSMixin, IdsField, VersionField
 from initiatives.models import Initiative
 from masterplan.models import Direction
 
@@ -77,9 +77,9 @@ def format_number(value) -> str:
 class IndicatorForm(DKFDSMixin, forms.ModelForm):
     baseline_value = NumberField(label=_("Udgangspunkt"), required=False)
     target_value = NumberField(label=_("Mål"), required=False)
-    directions = forms.ModelMultipleChoiceField(
+    directions = IdsField(
         queryset=Direction.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    initiatives = forms.ModelMultipleChoiceField(
+    initiatives = IdsField(
         queryset=Initiative.objects.none(), required=False,
         help_text=_("Hold Ctrl (Cmd på Mac) nede for at vælge flere."))
     version = VersionField(required=False)

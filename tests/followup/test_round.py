@@ -283,3 +283,19 @@ def test_activity_outside_the_owner_initiative_cannot_be_ticked(client, round_, 
     foreign.refresh_from_db()
     assert not foreign.done
     assert UpdateRequest.objects.get(pk=req.pk).state == "not_started"
+
+
+@pytest.mark.parametrize("pk", [str(2**63), "9" * 20, "-1", "1.5"])
+def test_ids_beyond_the_database_in_the_round_forms_get_a_danish_message(client, round_, owner, editor, pk):
+    """Ticked activities and bulk approval take ids: one no column can hold is a Danish 422,
+    never the database driver's overflow (a 500 on SQLite)."""
+    client.force_login(editor)
+    states = list(round_.requests.order_by("pk").values_list("state", "version"))
+    refused = client.post(f"{URL}approve/", {"requests": [pk]})
+    assert refused.status_code == 422 and "er ikke en gyldig indberetning" in refused.content.decode()
+    req = round_.requests.get(initiative__responsible_user=owner)
+    client.force_login(owner)
+    response = client.post(request_url(req), {"status": "on_track", "year_text": "Godt i gang.", "done": [pk],
+                                             "version": req.version, "action": "save"})
+    assert response.status_code == 422 and "er ikke en gyldig aktivitet" in response.content.decode()
+    assert list(round_.requests.order_by("pk").values_list("state", "version")) == states  # nothing written

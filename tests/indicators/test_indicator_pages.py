@@ -216,3 +216,12 @@ def test_an_owner_measures_the_indicators_of_their_own_initiative_but_does_not_e
     assert add(client, indicator, period="date", date="2025-06-30", value="13").status_code == 403
     assert client.post(reverse("measurement_delete", args=[measurement.pk])).status_code == 403
     assert Measurement.objects.filter(indicator=indicator).count() == 1
+
+
+@pytest.mark.parametrize("field", ["directions", "initiatives"])
+@pytest.mark.parametrize("pk", [str(2**63), "9" * 20, "-1"])
+def test_ids_beyond_the_database_in_the_indicator_form_get_a_danish_message(editor_client, plan, field, pk):
+    response = editor_client.post(reverse("indicator_create", args=[plan.slug]),
+                                  {"name": "Ventetid", "good_direction": "down", field: [pk]})
+    assert response.status_code == 422
+    assert not plan.indicators.exists()
