@@ -295,3 +295,11 @@ def test_every_public_and_api_url_is_tested_here():
 
 def test_the_api_root_is_not_a_page(client, db):
     assert client.get("/api/v1/").status_code == 404
+
+
+def test_public_pages_colour_the_status_marks_as_the_portal_does(client, published, initiative):
+    """The public site used the portal's status badge without its palette: a grey box for every status."""
+    for url in public_urls(published, initiative):
+        page = client.get(url).content.decode()
+        if "status-badge" in page:
+            assert "/static/css/status.css" in page, url
