@@ -146,6 +146,9 @@ def test_initiative_titles_stay_readable_in_the_plan_tables_at_320_px(page, live
                                            "cells => cells.map(c => c.getBoundingClientRect().width)")
         assert widths and min(widths) >= 150, (path, min(widths))
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 320, path
+    # The plan's links that share a row stand at one height (DKFDS's top margin on all but the first).
+    tops = page.eval_on_selector_all(".plan-actions > li", "items => items.map(i => i.getBoundingClientRect().top)")
+    assert tops[0] == tops[1], tops[:2]
 
 
 def test_dashboard_charts_keep_readable_labels_at_320_px(page, live_server, demo, login):
