@@ -129,7 +129,7 @@ class MeasurementForm(DKFDSMixin, forms.ModelForm):
     def __init__(self, *args, indicator, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.indicator = indicator
-        self.fields["period"].help_text = _("Vælg Dato og udfyld datoen, eller vælg en periode og udfyld året.")
+        self.fields["period"].help_text = _("Vælg »Dato« og udfyld datoen, eller vælg en periode og udfyld året.")
         if self.instance.pk and self.instance.period != MeasurementPeriod.DATE:
             self.initial.setdefault("year", self.instance.date.year)
 

@@ -180,6 +180,7 @@ def test_without_measurements_the_page_shows_no_empty_chart(editor_client, indic
     html = editor_client.get(indicator.get_absolute_url()).content.decode()
     assert "Der er endnu ingen målinger." in html  # the table says it
     assert "<svg" not in html and "Prikkerne er målinger" not in html
+    assert "Vælg »Dato« og udfyld datoen" in html  # the option's name quoted, not a capital inside the sentence
 
 
 def test_history_is_this_indicators_not_one_whose_name_starts_the_same(editor_client, plan, indicator):
