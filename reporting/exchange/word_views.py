@@ -27,7 +27,7 @@ from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message, upload_too
 from .importer import PREVIEW_ROWS
 from .views import PENDING_MAX_AGE, pending_dir
 from .word import WordImportFailed, import_word, load_docx
-from .workbook import SHEET_STATUS
+from .workbook import SHEET_DIRECTIONS, SHEET_INITIATIVES, SHEET_STATUS
 
 TEMPLATE = "reporting/exchange/word_import.html"
 MAX_SHOWN = 1000
@@ -76,12 +76,15 @@ def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
     context.setdefault("form", WordUploadForm())
     summary = context.get("summary")
     if summary is not None:  # a document has no status history: the import never touches it
-        context["changed_parts"] = [(t, c) for t, c in summary.sheets.items() if t != SHEET_STATUS]
+        # A document has no sheets: its parts are named in the plan's own words ("Fokusområder").
+        names = {SHEET_DIRECTIONS: plan.direction_label_plural, SHEET_INITIATIVES: plan.initiative_label_plural}
+        parts = [(names.get(t, t), c) for t, c in summary.sheets.items() if t != SHEET_STATUS]
+        context["changed_parts"] = parts
         context["sections"] = [
             (title, [(word, rows[:PREVIEW_ROWS], rows[PREVIEW_ROWS:MAX_SHOWN])
                      for word, rows in ((_("Nye"), changes.new), (_("Ændrede"), changes.changed),
                                         (_("Slettes"), changes.removed)) if rows])
-            for title, changes in summary.sheets.items() if changes
+            for title, changes in parts if changes
         ]
     word = context.get("word")
     if word is not None:

@@ -450,3 +450,17 @@ def test_seed_004_as_it_stands_imports_its_themes_and_says_what_it_left_out(demo
     fields = ("number", "title", "responsible", "deadline")
     same = set(demo_plan.initiatives.values_list(*fields)) & set(imported.initiatives.values_list(*fields))
     assert len(same) >= 39
+
+
+def test_preview_names_the_plans_parts_in_its_own_words(client, demo):
+    """Nyborg's plan has "Fokusområder" and "Handlinger"; a document has no sheets called "Retninger"."""
+    from masterplan.models import Membership, Organization
+    from tests.conftest import make_user
+
+    client.force_login(make_user("nyborg-test", Organization.objects.get(slug="nyborg"), Membership.Role.EDITOR))
+    plan = Plan.objects.get(slug="nyborg-udviklingsplan")
+    plan.directions.filter(number=4).update(title="Gammel titel")
+    page = upload(client, plan.slug, "plan.docx", (WORD / "nyborg-udviklingsplan.docx").read_bytes()).content.decode()
+    assert '<th scope="row">Fokusområder</th>' in page and '<th scope="row">Handlinger</th>' in page
+    assert "<h4>Fokusområder</h4>" in page and "statushistorik og handlinger, som dokumentet" in page
+    assert ">Retninger<" not in page and ">Initiativer<" not in page
