@@ -464,3 +464,4 @@ def test_preview_names_the_plans_parts_in_its_own_words(client, demo):
     assert '<th scope="row">Fokusområder</th>' in page and '<th scope="row">Handlinger</th>' in page
     assert "<h4>Fokusområder</h4>" in page and "statushistorik og handlinger, som dokumentet" in page
     assert ">Retninger<" not in page and ">Initiativer<" not in page
+    assert '<td class="align-text-right">' in page  # DKFDS's class: the counts stand at the right
