@@ -74,6 +74,7 @@ def test_example_is_marked_on_every_page_that_shows_the_statuses(client, demo):
                 reverse("direction_detail", args=[plan.slug, 3])]:
         page = client.get(url).content.decode()
         assert "Eksempeldata" in page, url
+        assert "seed" not in page, url  # the developers' name for the source document, not the readers'
     other = Plan.objects.get(slug="svendborg-familie-2018")
     assert "Eksempeldata" not in client.get(other.get_absolute_url()).content.decode()
     assert re.search(r"Eksempeldata", client.get(initiative.get_absolute_url()).content.decode())
