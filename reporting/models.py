@@ -181,8 +181,12 @@ class ReportRender(models.Model):
     @staticmethod
     def stale_after() -> datetime.timedelta:
         """A job pending or running this long is presumed lost (the worker died): the
-        render's own time cap (REPORT_RENDER_TIMEOUT) and a minute for queueing."""
-        return datetime.timedelta(seconds=float(getattr(settings, "REPORT_RENDER_TIMEOUT", 300)) + 60)
+        render's wall-clock backstop (WALL_CLOCK_FACTOR × REPORT_RENDER_TIMEOUT) and a
+        minute for queueing."""
+        from reporting.report.pdf import WALL_CLOCK_FACTOR  # the parent's wall-clock backstop
+
+        timeout = float(getattr(settings, "REPORT_RENDER_TIMEOUT", 300))
+        return datetime.timedelta(seconds=timeout * WALL_CLOCK_FACTOR + 60)
 
     def is_stale(self) -> bool:
         started = self.started_at or self.created_at

@@ -213,10 +213,12 @@ def test_a_lost_render_is_stale_after_its_own_time_cap(settings, plan):
 
     from reporting.models import ReportRender
 
-    settings.REPORT_RENDER_TIMEOUT = 30
+    settings.REPORT_RENDER_TIMEOUT = 30  # CPU seconds; the clock allows twice that, and a minute to queue
     render = ReportRender.objects.create(plan=plan, year=2025, content_hash="a", snapshot={},
                                          state=ReportRender.State.RUNNING)
-    render.started_at = timezone.now() - datetime.timedelta(seconds=100)
+    render.started_at = timezone.now() - datetime.timedelta(seconds=110)
+    assert not render.is_stale()  # a niced render on a busy machine may still be at work
+    render.started_at = timezone.now() - datetime.timedelta(seconds=130)
     assert render.is_stale()
     settings.REPORT_RENDER_TIMEOUT = 300
     assert not render.is_stale()
@@ -297,7 +299,8 @@ def test_a_lost_render_is_enqueued_again_and_old_renders_are_pruned_but_not_one_
     snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
     lost = ReportRender.objects.create(plan=plan, year=2025, content_hash="lost", snapshot=snapshot,
                                        state=ReportRender.State.RUNNING)
-    ReportRender.objects.filter(pk=lost.pk).update(started_at=timezone.now() - datetime.timedelta(seconds=91))
+    ReportRender.objects.filter(pk=lost.pk).update(started_at=timezone.now() - ReportRender.stale_after()
+                                                   - datetime.timedelta(seconds=1))
     assert start_render(plan, 2025, snapshot, "lost").state == ReportRender.State.DONE  # rendered again
 
     final = ReportEdition.unsaved_default(plan, 2025)
