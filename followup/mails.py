@@ -165,12 +165,12 @@ def stale_digests(today: datetime.date) -> int:
 
 
 SUBJECTS = {
-    Kind.OPENED: lambda c: _("Opfølgning %(year)s: skriv status for dine initiativer senest %(deadline)s"),
+    Kind.OPENED: lambda c: _("Opfølgning %(year)s: skriv status for dine %(initiatives)s senest %(deadline)s"),
     Kind.DUE_SOON: lambda c: _("Påmindelse: opfølgning %(year)s skal sendes senest %(deadline)s"),
     Kind.OVERDUE: lambda c: _("Fristen for opfølgning %(year)s er overskredet"),
     Kind.RETURNED: lambda c: _("Din indberetning til opfølgning %(year)s er sendt retur"),
     Kind.ALL_IN: lambda c: _("Alle indberetninger til opfølgning %(year)s er inde"),
-    Kind.STALE: lambda c: _("Ugentlig oversigt: initiativer uden statusopdatering"),
+    Kind.STALE: lambda c: _("Ugentlig oversigt: uden statusopdatering i længere tid"),
 }
 
 
@@ -181,7 +181,8 @@ def send(kind, user, keys, round_, context, extra_key: str | None = None) -> int
         return 0
     context = {**context, "user": user, "kind": kind}
     if round_ is not None:
-        values = {"year": round_.year, "deadline": date_format(round_.deadline, "DATE_FORMAT")}
+        values = {"year": round_.year, "deadline": date_format(round_.deadline, "DATE_FORMAT"),
+                  "initiatives": round_.plan.initiative_noun.plural}
     else:
         values = {}
     subject = SUBJECTS[kind](context) % values

@@ -113,6 +113,11 @@ class Noun:
         return self._phrase(pgettext("fælleskøn", "ingen %(noun)s"), pgettext("intetkøn", "intet %(noun)s"))
 
     @property
+    def yours(self) -> str:
+        """"din retning" / "dit spor"."""
+        return self._phrase(pgettext("fælleskøn", "din %(noun)s"), pgettext("intetkøn", "dit %(noun)s"))
+
+    @property
     def own(self) -> str:
         """"sin egen retning" / "sit eget spor"."""
         return self._phrase(pgettext("fælleskøn", "sin egen %(noun)s"), pgettext("intetkøn", "sit eget %(noun)s"))

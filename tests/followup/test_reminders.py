@@ -37,6 +37,21 @@ def test_opening_mail_once_per_owner_with_text_and_html(round_, owner, other_own
     assert "Et andet initiativ" not in message.body
 
 
+def test_the_opening_mail_speaks_the_plans_own_nouns(plan, initiative, owner, editor):
+    """Ikast-Brande's plan has "indsatser" (en indsats): the mail says so, and agrees."""
+    plan.initiative_label, plan.initiative_label_plural = "Indsats", "Indsatser"
+    plan.initiative_label_gender, plan.initiative_label_definite = "en", "indsatsen"
+    plan.initiative_label_plural_definite = "indsatserne"
+    plan.save()
+    FollowUpRound.open(plan, 2025, datetime.date.today() + datetime.timedelta(days=20), "", editor)
+    run(datetime.date.today())
+    (message,) = mails_to("tovholder@example.invalid")
+    assert message.subject.startswith("Opfølgning 2025: skriv status for dine indsatser senest")
+    assert "Skriv status for de indsatser, du er tovholder på" in message.body
+    assert "Din indsats:" in message.body and "initiativ" not in message.body.replace(initiative.title, "")
+    assert "Mine indsatser" in message.alternatives[0][0]
+
+
 def test_reminder_before_the_deadline_once_per_request(round_, owner, other_owner):
     run(datetime.date.today())
     mail.outbox.clear()
@@ -103,7 +118,7 @@ def test_weekly_digest_of_stale_initiatives_outside_rounds(plan, initiative, own
     assert run(later) == "0 mails sendt.\n"
     assert run(later + datetime.timedelta(days=3)) == "0 mails sendt.\n"  # the same week
     (message,) = mail.outbox[:1]
-    assert message.subject == "Ugentlig oversigt: initiativer uden statusopdatering"
+    assert message.subject == "Ugentlig oversigt: uden statusopdatering i længere tid"
     assert "1.1 Sagsbehandlingstider" in message.body
     assert f"https://portal.example.dk/plans/testplan/mine/#initiativ-{initiative.pk}" in message.body
     next_week = later + datetime.timedelta(days=7)
