@@ -1,6 +1,7 @@
 """Indicators on the dashboard ("Indikatorer") and in the annual report."""
 
 import datetime
+import re
 import subprocess
 from decimal import Decimal
 
@@ -65,6 +66,8 @@ def test_report_prints_each_directions_indicators_with_chart_and_table(client, r
     assert "<caption>Målinger: Borgere i job (antal)</caption>" in direction_one
     assert "30. juni 2025" in direction_one and "På sporet" in direction_one
     assert "Borgere i job" not in html[html.index('id="retning-2"'):]
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every id once: the PDF's anchors and the page's labels need it"
 
 
 def test_final_edition_keeps_the_indicators_it_was_finalised_with(plan, directions, measured):
