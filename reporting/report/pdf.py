@@ -150,6 +150,18 @@ def _peak_address_space() -> int:
     return 0
 
 
+def _out_of_memory(error: BaseException, memory_bytes: int) -> bool:
+    """Whether a failed render ran out of memory: a MemoryError or ENOMEM anywhere in the
+    chain, or a peak address space near the cap (the C libraries fail in other ways there)."""
+    chain, cause = [], error
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, MemoryError) or getattr(e, "errno", None) == errno.ENOMEM for e in chain):
+        return True
+    return _peak_address_space() >= MEMORY_NEAR_CAP * memory_bytes
+
+
 def _child(connection, args, memory_bytes: int, cpu_seconds: int):
     """In the forked child: apply the caps, render, send back the PDF or why it failed."""
     os.nice(CHILD_NICENESS)
@@ -158,13 +170,10 @@ def _child(connection, args, memory_bytes: int, cpu_seconds: int):
     try:
         pdf = html_to_pdf(*args)
     except BaseException as error:  # noqa: BLE001  (the parent needs a reason, whatever it was)
-        near_cap = _peak_address_space() >= MEMORY_NEAR_CAP * memory_bytes
-        chain, cause = [], error
-        while cause is not None and len(chain) < 10:
-            chain.append(cause)
-            cause = cause.__cause__ or cause.__context__
-        memory = near_cap or any(isinstance(e, MemoryError) or getattr(e, "errno", None) == errno.ENOMEM
-                                 for e in chain)
+        try:
+            memory = _out_of_memory(error, memory_bytes)
+        except BaseException:  # noqa: BLE001  (even reading /proc failed: the cap is the reason)
+            memory = True
         try:
             connection.send(("memory",) if memory else ("failed", f"{type(error).__name__}: {error}"[:2000]))
         except BaseException:  # noqa: BLE001
