@@ -40,8 +40,9 @@ def pending_dir() -> Path:
     return path
 
 
-def upload_path(token: str) -> Path:
-    return pending_dir() / f"{token}.xlsx"
+def upload_path(token: str, suffix: str = ".xlsx") -> Path:
+    """The uploaded file: a workbook, or with suffix ".docx" a Word document."""
+    return pending_dir() / f"{token}{suffix}"
 
 
 def _state_path(token: str) -> Path:
@@ -102,7 +103,7 @@ def load_checked(token: str):
 
 
 def forget(token: str) -> None:
-    for path in (upload_path(token), _state_path(token), _checked_path(token)):
+    for path in (upload_path(token), upload_path(token, ".docx"), _state_path(token), _checked_path(token)):
         path.unlink(missing_ok=True)
 
 
@@ -116,7 +117,7 @@ def prune() -> None:
             pass
 
 
-def is_fresh(token: str) -> bool:
+def is_fresh(token: str, suffix: str = ".xlsx") -> bool:
     """Whether the upload is still there and younger than PENDING_MAX_AGE."""
-    path = upload_path(token)
+    path = upload_path(token, suffix)
     return path.is_file() and time.time() - path.stat().st_mtime <= PENDING_MAX_AGE

@@ -16,6 +16,7 @@ The confirmation writes the workbook the check kept (`jobs`), validating each ro
 in one transaction: all or nothing.
 """
 
+import functools
 import io
 import secrets
 
@@ -36,7 +37,7 @@ from .template import build_template
 from . import jobs
 from .files import MAX_UPLOAD_BYTES, Problem, too_large_message, upload_too_large
 from .importer import PREVIEW_ROWS
-from .jobs import PENDING_MAX_AGE, pending_dir  # noqa: F401 (the Word import's views and tests use them)
+from .jobs import PENDING_MAX_AGE  # noqa: F401 (the upload expiry test reads it here)
 from .tasks import check_import, write_import
 
 TEMPLATE = "reporting/exchange/plan_import.html"
@@ -74,35 +75,39 @@ def plan_import_template(request: HttpRequest, slug: str) -> HttpResponse:
 # --- pending uploads ----------------------------------------------------------------
 
 
-def _session_key(plan) -> str:
-    return f"excel_import_{plan.pk}"
+# The user's waiting upload per plan and kind, in their session: its token and file name.
+UPLOAD_SUFFIX = {"excel": ".xlsx", "word": ".docx"}
 
 
-def store_upload(request, plan, uploaded) -> str:
+def _session_key(plan, kind: str) -> str:
+    return f"{kind}_import_{plan.pk}"
+
+
+def store_upload(request, plan, uploaded, kind: str = "excel") -> str:
     jobs.prune()
     token = secrets.token_urlsafe(24)
-    with open(jobs.upload_path(token), "wb") as target:
+    with open(jobs.upload_path(token, UPLOAD_SUFFIX[kind]), "wb") as target:
         for chunk in uploaded.chunks():
             target.write(chunk)
-    request.session[_session_key(plan)] = {"token": token, "name": uploaded.name[:200]}
+    request.session[_session_key(plan, kind)] = {"token": token, "name": uploaded.name[:200]}
     return token
 
 
-def pending_upload(request, plan, token: str | None = None) -> tuple[str | None, str]:
+def pending_upload(request, plan, token: str | None = None, kind: str = "excel") -> tuple[str | None, str]:
     """(token, file name) of this user's upload for this plan, if it is still there; with
     `token`, only if it is that one (the confirmation form names the upload it confirms)."""
-    pending = request.session.get(_session_key(plan)) or {}
+    pending = request.session.get(_session_key(plan, kind)) or {}
     mine = str(pending.get("token", ""))
     # Compare bytes: compare_digest refuses non-ASCII str, and a tampered token may be anything.
     if not mine or (token is not None and not secrets.compare_digest(mine.encode(), token.encode())):
         return None, ""
-    if not jobs.is_fresh(mine):
+    if not jobs.is_fresh(mine, UPLOAD_SUFFIX[kind]):
         return None, ""
     return mine, pending.get("name", "")
 
 
-def forget_upload(request, plan):
-    pending = request.session.pop(_session_key(plan), None) or {}
+def forget_upload(request, plan, kind: str = "excel"):
+    pending = request.session.pop(_session_key(plan, kind), None) or {}
     if pending.get("token"):
         jobs.forget(pending["token"])
 
@@ -131,17 +136,26 @@ def expired(request, plan) -> HttpResponse:
         "Forhåndsvisningen er udløbet eller hører ikke til dig. Indlæs filen igen."))
 
 
-@csrf_exempt  # the size is checked before the body is read; csrf_protect below checks the token
-@login_required
+def upload_view(page):
+    """An upload page's view (GET shows it, POST uploads), whose body is refused with a 413
+    rendered by `page` when it says it is larger than an upload may be: checked before the
+    body is read, so outside CSRF's check (which reads it); the view itself is CSRF-protected."""
+    def decorate(view):
+        protected = csrf_protect(require_http_methods(["GET", "POST"])(view))
+
+        @csrf_exempt
+        @login_required
+        @functools.wraps(view)
+        def entry(request: HttpRequest, slug: str) -> HttpResponse:
+            if upload_too_large(request):
+                return page(request, get_plan_for_editor(request.user, slug), 413, refusal=too_large_message())
+            return protected(request, slug)
+        return entry
+    return decorate
+
+
+@upload_view(import_page)
 def plan_import(request: HttpRequest, slug: str) -> HttpResponse:
-    if upload_too_large(request):
-        return import_page(request, get_plan_for_editor(request.user, slug), 413, refusal=too_large_message())
-    return _plan_import(request, slug)
-
-
-@csrf_protect
-@require_http_methods(["GET", "POST"])
-def _plan_import(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for_editor(request.user, slug)
     if request.method == "GET":
         return import_page(request, plan)

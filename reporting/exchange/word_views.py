@@ -8,9 +8,6 @@ a random token kept in the uploader's session for that plan; the confirmation re
 again and writes it in one transaction, audited as "word".
 """
 
-import secrets
-import time
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,14 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from masterplan.views import get_plan_for_editor
 
-from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message, upload_too_large
+from .files import MAX_UPLOAD_BYTES, ImportFailed, too_large_message
 from .importer import PREVIEW_ROWS
-from .views import PENDING_MAX_AGE, pending_dir
+from . import jobs, views
 from .word import WordImportFailed, import_word, load_docx
 from .workbook import SHEET_DIRECTIONS, SHEET_INITIATIVES, SHEET_STATUS
 
@@ -39,37 +35,10 @@ class WordUploadForm(forms.Form):
     })
 
 
-def _session_key(plan) -> str:
-    return f"word_import_{plan.pk}"
-
-
-def store_upload(request, plan, uploaded) -> str:
-    directory = pending_dir()
-    for old in directory.glob("*.docx"):  # forget uploads nobody confirmed
-        if time.time() - old.stat().st_mtime > PENDING_MAX_AGE:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    with open(directory / f"{token}.docx", "wb") as target:
-        for chunk in uploaded.chunks():
-            target.write(chunk)
-    request.session[_session_key(plan)] = {"token": token, "name": uploaded.name[:200]}
-    return token
-
-
 def pending_upload(request, plan, token: str):
-    pending = request.session.get(_session_key(plan)) or {}
-    if not token or not secrets.compare_digest(str(pending.get("token", "")).encode(), token.encode()):
-        return None, ""
-    path = pending_dir() / f"{pending['token']}.docx"
-    if not path.is_file() or time.time() - path.stat().st_mtime > PENDING_MAX_AGE:
-        return None, ""
-    return path, pending.get("name", "")
-
-
-def forget_upload(request, plan):
-    pending = request.session.pop(_session_key(plan), None) or {}
-    if pending.get("token"):
-        (pending_dir() / f"{pending['token']}.docx").unlink(missing_ok=True)
+    """(path, file name) of this user's document for this plan, if `token` names it and it is fresh."""
+    mine, name = views.pending_upload(request, plan, token, kind="word")
+    return (jobs.upload_path(mine, ".docx"), name) if mine else (None, "")
 
 
 def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
@@ -97,17 +66,8 @@ def import_page(request, plan, status: int = 200, **context) -> HttpResponse:
                   status=status)
 
 
-@csrf_exempt  # the size is checked before the body is read; csrf_protect below checks the token
-@login_required
+@views.upload_view(import_page)
 def plan_import_word(request: HttpRequest, slug: str) -> HttpResponse:
-    if upload_too_large(request):
-        return import_page(request, get_plan_for_editor(request.user, slug), 413, refusal=too_large_message())
-    return _plan_import_word(request, slug)
-
-
-@csrf_protect
-@require_http_methods(["GET", "POST"])
-def _plan_import_word(request: HttpRequest, slug: str) -> HttpResponse:
     plan = get_plan_for_editor(request.user, slug)
     if request.method == "GET":
         return import_page(request, plan)
@@ -125,7 +85,7 @@ def _plan_import_word(request: HttpRequest, slug: str) -> HttpResponse:
         summary = import_word(word, plan=plan, user=request.user, commit=False)
     except WordImportFailed as failed:
         return import_page(request, plan, 422, problems=failed.problems, word=word, file_name=uploaded.name)
-    token = store_upload(request, plan, uploaded)
+    token = views.store_upload(request, plan, uploaded, kind="word")
     return import_page(request, plan, word=word, summary=summary, token=token, file_name=uploaded.name)
 
 
@@ -142,11 +102,11 @@ def plan_import_word_confirm(request: HttpRequest, slug: str) -> HttpResponse:
             word = load_docx(handle, name=name)
         summary = import_word(word, plan=plan, user=request.user, commit=True)
     except ImportFailed as failed:
-        forget_upload(request, plan)
+        views.forget_upload(request, plan, kind="word")
         return import_page(request, plan, 422, refusal=failed.problems[0].message, file_name=name)
     except WordImportFailed as failed:
-        forget_upload(request, plan)
+        views.forget_upload(request, plan, kind="word")
         return import_page(request, plan, 422, problems=failed.problems, word=word, file_name=name)
-    forget_upload(request, plan)
+    views.forget_upload(request, plan, kind="word")
     messages.success(request, _("Dokumentet er indlæst. %(changes)s.") % {"changes": "; ".join(summary.lines())})
     return redirect(plan.get_absolute_url())
