@@ -12,6 +12,7 @@ them, except through `bulk_create` here, which records each object as a save wou
 import contextlib
 import contextvars
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.apps import apps
@@ -218,6 +219,19 @@ def last_change(plan) -> int:
     """The id of the plan's newest audit entry (0 before its first): see `last_change_of`."""
     AuditEntry = apps.get_model("initiatives", "AuditEntry")
     return AuditEntry.objects.filter(plan_pk=plan.pk).order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def change_key(prefix: str, plan, *parts) -> str:
+    """A cache key for something shown from the plan's data as it is now.
+
+    It holds the plan's newest audit entry (`plan.last_change`, read in the plan's own query
+    with `last_change_of()`, or looked up here), the plan's own `updated_at` and `parts`
+    (what else the content depends on: page, filters, language). Every write to the plan is
+    audited, so any change makes a new key at once in every process; no invalidation.
+    """
+    change = plan.last_change if hasattr(plan, "last_change") else last_change(plan)
+    marker = ":".join(str(part) for part in (plan.pk, change or 0, plan.updated_at.timestamp(), *parts))
+    return f"{prefix}:{hashlib.sha256(marker.encode()).hexdigest()}"
 
 
 def audited_model(model_name: str):

@@ -2,20 +2,28 @@
 filters, a direction laid out like the report, and adding directions."""
 
 from collections import Counter
+from html import escape  # the standard library's: a plain function, called per activity
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Subquery, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from masterplan.labels import choice_labels
+from masterplan.models import Direction
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
+from .audit import change_key, last_change_of
 from .forms import NewDirectionForm, PlanFilterForm
-from .models import Activity, Initiative
+from .models import Activity, Initiative, Period
 
 LIST_FIELDS = ["id", "plan_id", "direction_id", "number", "title", "status", "phase", "responsible", "order"]
 
@@ -26,6 +34,8 @@ PLAN_PAGE_SIZE = 50
 # Initiatives per page of a direction page (laid out with their activities, like the report):
 # the demo plans have at most 10 in a direction.
 DIRECTION_PAGE_SIZE = 10
+# Bounds the cache's memory only: a change to the plan makes a new key at once.
+CACHE_SECONDS = 600
 
 
 def page_of(request, rows, size):
@@ -94,22 +104,49 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_safe
 def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    """One direction in the report's layout: initiative | a column per year | also supports."""
-    plan = get_plan_for_user(request.user, slug)
+    """One direction in the report's layout: initiative | a column per year | also supports.
+
+    The table is the same for everybody who may read the plan, so each of its pages is
+    rendered once per change of the plan and then served from the cache.
+    """
+    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
     direction = get_object_or_404(plan.directions, number=number)
-    page, query = page_of(request, direction.initiatives.order_by("order", "id"), DIRECTION_PAGE_SIZE)
-    prefetch_related_objects(
-        page.object_list,
-        Prefetch("activities", queryset=Activity.objects.order_by("year", "order", "id")),
-        "cross_links",
-    )
-    rows = [
-        (initiative, [(year, [a for a in initiative.activities.all() if a.year == year]) for year in plan.years])
-        for initiative in page.object_list
-    ]
+    page = Paginator(direction.initiatives.order_by("order", "id"), DIRECTION_PAGE_SIZE).get_page(
+        request.GET.get("side"))
+    key = change_key("direction-page", plan, direction.pk, page.number, get_language())
+    table = cache.get(key)
+    if table is None:
+        page.object_list = list(page.object_list)
+        prefetch_related_objects(
+            page.object_list, Prefetch("cross_links", queryset=Direction.objects.only("id", "number", "statement")))
+        table = render_to_string("initiatives/direction_detail.html#table", {
+            "plan": plan, "rows": _direction_rows(plan, page.object_list), "years": list(plan.years), "page": page})
+        cache.set(key, table, CACHE_SECONDS)
     return render(request, "initiatives/direction_detail.html",
-                  {"plan": plan, "direction": direction, "rows": rows, "years": list(plan.years),
-                   "page": page, "query": query})
+                  {"plan": plan, "direction": direction, "table": mark_safe(table)})  # our template escaped it
+
+
+def _direction_rows(plan, initiatives) -> list:
+    """(initiative, [(year, its activities as HTML or ""), ...]) per initiative.
+
+    A year's cell is its activities' texts, each a paragraph, with a period's heading before
+    the first of each period other than the whole year. They are read as plain tuples and
+    joined here: a template loop over model instances was most of a full page's time.
+    """
+    periods = choice_labels(Activity, "period")
+    cells = {(initiative.pk, year): [] for initiative in initiatives for year in plan.years}
+    for initiative_id, year, period, text in (
+            Activity.objects.filter(initiative__in=initiatives).order_by("year", "order", "id")
+            .values_list("initiative_id", "year", "period", "text")):
+        cell = cells.get((initiative_id, year))
+        if cell is None:  # a year outside the plan's period is not shown (as before)
+            continue
+        if period != Period.YEAR and (not cell or cell[-1][0] != period):
+            cell.append((period, f'<p class="period-heading">{escape(periods.get(period, period))}</p>'))
+        cell.append((period, f"<p>{escape(text)}</p>"))
+    return [(initiative, [(year, mark_safe("".join(html for _, html in cells[(initiative.pk, year)])))  # escaped above
+                          for year in plan.years])
+            for initiative in initiatives]
 
 
 @login_required

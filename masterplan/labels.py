@@ -19,4 +19,9 @@ def _labels(model, name: str, language: str) -> dict:
 def choice_label(obj, name: str) -> str:
     """What `obj.get_<name>_display()` returns, without translating every choice each time."""
     value = getattr(obj, name)
-    return _labels(obj._meta.concrete_model, name, get_language()).get(value, value)
+    return choice_labels(obj, name).get(value, value)
+
+
+def choice_labels(model, name: str) -> dict:
+    """value → label of a field's choices in the active language (translated once)."""
+    return _labels(model._meta.concrete_model, name, get_language())

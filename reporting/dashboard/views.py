@@ -1,5 +1,3 @@
-import hashlib
-
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Subquery
@@ -12,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
 from indicators.overview import overview as indicator_overview
-from initiatives.audit import last_change_of
+from initiatives.audit import change_key, last_change_of
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
@@ -30,9 +28,7 @@ def content_key(plan, request: HttpRequest, partial: bool) -> str:
     to the plan is audited, as for the public site), its own `updated_at`, today (the stale and
     due lists and the round's deadline count in days), the language and the filters."""
     params = sorted((k, v) for k in FILTER_PARAMS for v in request.GET.getlist(k))
-    marker = (f"{plan.pk}:{plan.last_change}:{plan.updated_at.timestamp()}:{timezone.localdate()}:"
-              f"{translation.get_language()}:{partial}:{params}")
-    return "dashboard:" + hashlib.sha256(marker.encode()).hexdigest()
+    return change_key("dashboard", plan, timezone.localdate(), translation.get_language(), partial, params)
 
 
 def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:

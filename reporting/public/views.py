@@ -18,7 +18,7 @@ from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.security import client_ip
-from initiatives.audit import audit_context, last_change_of
+from initiatives.audit import audit_context, change_key, last_change_of
 from initiatives.forms import PlanFilterForm
 from initiatives.models import Initiative
 
@@ -51,12 +51,11 @@ def cached(view):
         # Only the parameters the pages read are part of the key, so random query
         # strings cannot fill the cache with copies of the same page.
         params = sorted((k, v) for k in FILTER_PARAMS for v in request.GET.getlist(k))
-        marker = f"{plan.pk}:{plan.last_change}:{plan.updated_at.timestamp()}:{request.path}:{params}"
-        etag = '"' + hashlib.sha256(marker.encode()).hexdigest()[:32] + '"'
+        key = change_key("public-page", plan, request.path, params)
+        etag = '"' + key.partition(":")[2][:32] + '"'
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
         else:
-            key = "public-page:" + etag.strip('"')
             content = cache.get(key)
             if content is None:
                 with translation.override("da"):
