@@ -64,8 +64,10 @@ def content_hash(snapshot: dict) -> str:
 
 
 def report_context(snapshot: dict) -> dict:
-    """Template context for the report body (the same for preview and PDF)."""
-    return {"report": snapshot, "chart": status_chart(snapshot)}
+    """Template context for the whole report body (the PDF's; a preview page narrows
+    `report_front`, `report_directions` and `direction_pages`, see paging.py)."""
+    return {"report": snapshot, "chart": status_chart(snapshot), "report_front": True,
+            "report_directions": snapshot["directions"], "direction_pages": {}}
 
 
 def status_chart(snapshot: dict) -> dict:

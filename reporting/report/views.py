@@ -5,13 +5,13 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.core.cache import cache
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from masterplan.views import get_plan_for_editor, get_plan_for_user
 from ..models import ReportEdition, ReportRender
 from .content import build_snapshot, content_hash
 from .forms import ReportEditionForm
+from .paging import page_number, render_pages
 from .tasks import start_render
 
 
@@ -74,41 +75,50 @@ def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 PREVIEW_CACHE_SECONDS = 600
 
 
-def _preview_content(plan, year):
-    """(shown edition, content hash, the report's HTML) for the preview.
+def _preview_content(plan, year, side):
+    """(shown edition, content hash, page `side`'s HTML, that Page) for the preview.
 
-    The report of a large plan takes a second to gather and render, so the hash and the HTML
-    are kept per change of the plan: its newest audit entry (the edition, the round's
-    approved reports and all plan data are audited under it, as for the dashboard), its
-    `updated_at`, the year and the language. The edition itself is read on every view.
+    The report of a large plan takes a second to gather and render, so its hash, its
+    number of pages and every page's HTML are kept per change of the plan: its newest
+    audit entry (the edition, the round's approved reports and all plan data are audited
+    under it, as for the dashboard), its `updated_at`, the year and the language. All
+    pages are rendered at once from the one snapshot, so paging through them never
+    gathers it again. The edition itself is read on every view.
     """
-    from .content import report_context
-
     edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
     marker = f"{plan.pk}:{last_change(plan)}:{plan.updated_at.timestamp()}:{year}:{get_language()}"
     key = "report-preview:" + hashlib.sha256(marker.encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is None:
+    meta = cache.get(key)  # (content hash, number of pages)
+    body = None
+    if meta is not None:
+        number = page_number(side, meta[1])
+        body = cache.get(f"{key}:{number}")
+    if body is None:
         snapshot = edition.snapshot if edition.is_final else build_snapshot(plan, edition)
         digest = edition.content_hash if edition.is_final else content_hash(snapshot)
-        body = render_to_string("reporting/report/body.html",
-                                {"plan": plan, "year": year, "preview": True, **report_context(snapshot)})
-        cached = (digest, str(body))
-        cache.set(key, cached, PREVIEW_CACHE_SECONDS)
-    digest, body = cached
-    return edition, digest, mark_safe(body)  # rendered by our own template, escaped there
+        pages = render_pages(snapshot, {"plan": plan, "year": year})
+        meta = (digest, len(pages))
+        cache.set_many({key: meta, **{f"{key}:{n}": html for n, html in enumerate(pages, 1)}}, PREVIEW_CACHE_SECONDS)
+        number = page_number(side, len(pages))
+        body = pages[number - 1]
+    page = Paginator(range(meta[1]), 1).page(number)
+    return edition, meta[0], mark_safe(body), page  # rendered by our own template, escaped there
 
 
 def _preview_page(request, plan, year, *, status: int = 200, edition=None, form=None) -> HttpResponse:
-    """The preview page; after a refused save, with `form` as the editor submitted it."""
-    shown, digest, body = _preview_content(plan, year)
+    """The preview page `?side=N`; after a refused save, page 1 with `form` as the editor
+    submitted it. The edition form edits the cover and introduction, so it is on page 1,
+    with them; the PDF, finalising and new editions concern the whole report: every page."""
+    shown, digest, body, page = _preview_content(plan, year, request.GET.get("side"))
     edition = edition or shown
     can_edit = plan.is_editable_by(request.user)
-    if form is None and can_edit and not edition.is_final:
+    if form is None and can_edit and not edition.is_final and page.number == 1:
         form = ReportEditionForm(instance=edition, initial={"version": edition.version})
+    query = request.GET.copy()
+    query.pop("side", None)
     context = {
         "plan": plan, "year": year, "edition": edition, "report_body": body, "can_edit": can_edit,
-        "preview": True, "form": form,
+        "preview": True, "form": form, "page": page, "query": query.urlencode(),
         "render": ReportRender.objects.defer("pdf", "snapshot").filter(content_hash=digest).first(),
         "finals": [e for e in _editions(plan, year) if e.is_final and e.pk != edition.pk],
     }

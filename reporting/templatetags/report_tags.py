@@ -166,3 +166,12 @@ def section_class(initiative: dict) -> str:
     budget = initiative.get("budget") or {}
     lines += 1.5 * fields + (len(budget.get("rows", [])) * 1.6 + 3 if budget else 0)
     return "report-initiative-long" if lines > SECTION_KEEP_LINES else ""
+
+
+@register.filter
+def direction_href(direction: dict, pages: dict) -> str:
+    """The contents' link to a direction: "#retning-N" on the contents' own page (and in the
+    PDF, which gives no `pages`), "?side=K#retning-N" to a later preview page."""
+    page = (pages or {}).get(direction["number"], 1)
+    anchor = f"#retning-{direction['number']}"
+    return anchor if page == 1 else f"?side={page}{anchor}"
