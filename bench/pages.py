@@ -11,6 +11,7 @@ login page's median.
 """
 
 import argparse
+import re
 import statistics
 
 from common import measure, prepare  # sets Django up: import it first
@@ -24,7 +25,16 @@ def p95(timings):
     return statistics.quantiles(timings, n=20, method="inclusive")[18]
 
 
-def plan_pages(plan):
+def report_pages(client, plan):
+    """The report preview's page 1 and its middle page (the same page for a report of one)."""
+    year = 2025 if plan.contains_year(2025) else plan.report_year()
+    url = f"/plans/{plan.slug}/reports/{year}/"
+    found = re.search(r"Side 1 af (\d+)", client.get(url).content.decode())
+    middle = (int(found.group(1)) + 1) // 2 if found else 1
+    return [("report preview p1", url), (f"report preview p{middle}", f"{url}?side={middle}")]
+
+
+def plan_pages(client, plan):
     direction = plan.directions.order_by("number").first()
     initiative = plan.initiatives.order_by("order", "id").first()
     word = initiative.title.split()[0]
@@ -35,6 +45,7 @@ def plan_pages(plan):
         ("direction", f"/plans/{plan.slug}/directions/{direction.number}/"),
         ("initiative", f"/initiatives/{initiative.pk}/"),
         ("dashboard", f"/plans/{plan.slug}/dashboard/"),
+        *report_pages(client, plan),
     ]
 
 
@@ -57,7 +68,7 @@ def main():
     for slug in ["svendborg-masterplan", synthetic]:
         plan = Plan.objects.get(slug=slug)
         label = f"{slug} ({plan.initiatives.count()})"
-        for name, url in plan_pages(plan):
+        for name, url in plan_pages(client, plan):
             timings, queries = measure(client, url, args.repeat)
             median, high = statistics.median(timings), p95(timings)
             print(f"| {label} | {name} | {median:.1f} | {high:.1f} | {queries} | {median / login_median:.1f} |")
