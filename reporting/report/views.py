@@ -1,13 +1,11 @@
 """The annual report: HTML preview, PDF download and the editions' life cycle."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from initiatives.audit import last_change
+from initiatives.audit import change_key, last_change_of
 from initiatives.models import StaleEdit
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
@@ -66,7 +64,7 @@ def _pdf_response(pdf: bytes, plan, year, final: bool) -> HttpResponse:
 @login_required
 @require_GET
 def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    plan = get_plan_for_user(request.user, slug)
+    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
     _check_year(plan, year)
     return _preview_page(request, plan, year)
 
@@ -79,15 +77,14 @@ def _preview_content(plan, year, side):
     """(shown edition, content hash, page `side`'s HTML, that Page) for the preview.
 
     The report of a large plan takes a second to gather and render, so its hash, its
-    number of pages and every page's HTML are kept per change of the plan: its newest
-    audit entry (the edition, the round's approved reports and all plan data are audited
-    under it, as for the dashboard), its `updated_at`, the year and the language. All
+    number of pages and every page's HTML are kept per change of the plan (`change_key`:
+    the edition, the round's approved reports and all plan data are audited under it),
+    the year and the language. All
     pages are rendered at once from the one snapshot, so paging through them never
     gathers it again. The edition itself is read on every view.
     """
     edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
-    marker = f"{plan.pk}:{last_change(plan)}:{plan.updated_at.timestamp()}:{year}:{get_language()}"
-    key = "report-preview:" + hashlib.sha256(marker.encode()).hexdigest()
+    key = change_key("report-preview", plan, year, get_language())
     meta = cache.get(key)  # (content hash, number of pages)
     body = None
     if meta is not None:
