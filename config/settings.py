@@ -223,6 +223,21 @@ CSRF_COOKIE_HTTPONLY = True
 # /healthz is probed by the load balancer over plain HTTP on the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# The cache: each process's own memory by default (the quick start, one process). In
+# production with several workers or servers, set DJANGO_CACHE_URL to a shared Redis
+# (redis://host:6379/0): the dashboard, direction and report pages computed once per change
+# of the plan then serve every worker, the rate limits count across them, and sessions are
+# read from the cache instead of the database on every request ("cached_db": written
+# through to the database, so a logout or an expired session ends in every process at once).
+# Per-process caches never hold sessions: a logout in one worker could not reach the others.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// address.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "masterplan")}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Lock-out after repeated failed logins (django-axes): AXES_FAILURE_LIMIT failures for
 # one username from one IP address lock that pair for AXES_COOLOFF_TIME, never for ever.
 # Behind a reverse proxy set DJANGO_TRUSTED_PROXIES to the number of proxies, so the

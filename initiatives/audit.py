@@ -216,9 +216,21 @@ def last_change_of(outer: str = "pk"):
 
 
 def last_change(plan) -> int:
-    """The id of the plan's newest audit entry (0 before its first): see `last_change_of`."""
+    """The id of the plan's newest audit entry (0 before its first): see `last_change_of`.
+
+    Written as SQL because it runs on every page served from the cache, where compiling the
+    ORM's query (or the same as a subquery of the plan's) took several times as long as
+    running it: one lookup in the index `audit_plan_latest`.
+    """
+    from django.db import connection
+
     AuditEntry = apps.get_model("initiatives", "AuditEntry")
-    return AuditEntry.objects.filter(plan_pk=plan.pk).order_by("-id").values_list("id", flat=True).first() or 0
+    quote = connection.ops.quote_name
+    table, column = quote(AuditEntry._meta.db_table), quote(AuditEntry._meta.get_field("plan_pk").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE {column} = %s ORDER BY id DESC LIMIT 1", [plan.pk])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def change_key(prefix: str, plan, *parts) -> str:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -21,7 +21,7 @@ from masterplan.labels import choice_labels
 from masterplan.models import Direction
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
-from .audit import change_key, last_change_of
+from .audit import change_key
 from .forms import NewDirectionForm, PlanFilterForm
 from .models import Activity, Initiative, Period
 
@@ -109,7 +109,7 @@ def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpRespon
     The table is the same for everybody who may read the plan, so each of its pages is
     rendered once per change of the plan and then served from the cache.
     """
-    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
+    plan = get_plan_for_user(request.user, slug)
     direction = get_object_or_404(plan.directions, number=number)
     page = Paginator(direction.initiatives.order_by("order", "id"), DIRECTION_PAGE_SIZE).get_page(
         request.GET.get("side"))

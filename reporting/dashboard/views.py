@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
 from indicators.overview import overview as indicator_overview
-from initiatives.audit import change_key, last_change_of
+from initiatives.audit import change_key
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
@@ -58,7 +57,7 @@ def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
 def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The manager's one-page overview. Read-only for every role, the same for all of them,
     so its content is computed once per change of the plan and then served from the cache."""
-    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
+    plan = get_plan_for_user(request.user, slug)
     # A history-restore request (back button after hx-push-url) needs the whole page.
     partial = bool(request.htmx and not request.htmx.history_restore_request)
     key = content_key(plan, request, partial)

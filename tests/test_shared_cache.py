@@ -1,0 +1,76 @@
+"""DJANGO_CACHE_URL: a shared Redis cache for every worker, and sessions read from it.
+
+The settings are read in a fresh process (they are evaluated once per process); the
+sessions are tried against this machine's Redis when one answers on 127.0.0.1:6379.
+"""
+
+import socket
+import sys
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from tests.test_production import production_env, run
+
+REDIS = "redis://127.0.0.1:6379/15"
+SHOW = ("import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)")
+
+
+def test_without_a_cache_url_each_process_has_its_own_cache_and_sessions_stay_in_the_database():
+    result = run([sys.executable, "-c", SHOW], production_env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.locmem.LocMemCache",
+                                     "django.contrib.sessions.backends.db"]
+
+
+def test_a_redis_url_shares_the_cache_and_reads_sessions_from_it():
+    result = run([sys.executable, "-c", SHOW], production_env(DJANGO_CACHE_URL=REDIS))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache",
+                                     "django.contrib.sessions.backends.cached_db"]
+
+
+def test_any_other_cache_url_refuses_to_start():
+    result = run([sys.executable, "manage.py", "check"], production_env(DJANGO_CACHE_URL="memcached://127.0.0.1:11211"))
+    assert result.returncode != 0
+    assert "DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// address" in result.stderr
+
+
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def shared_cache():
+    if not _redis_answers():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                               "LOCATION": REDIS, "KEY_PREFIX": "masterplan-test"}},
+                           SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+        cache.clear()
+        yield cache
+        cache.clear()
+
+
+def test_a_session_lives_in_the_shared_cache_and_a_logout_ends_it_everywhere(shared_cache, editor, plan):
+    """Two clients with the same cookie stand for two workers: what one logs out, the other
+    no longer accepts, because both read the session from the one cache."""
+    first = Client()
+    first.force_login(editor)
+    key = first.cookies["sessionid"].value
+    stored = shared_cache.get(f"django.contrib.sessions.cached_db{key}")
+    assert stored is not None and str(stored[SESSION_KEY]) == str(editor.pk)
+    second = Client()
+    second.cookies["sessionid"] = key
+    assert second.get(plan.get_absolute_url()).status_code == 200
+    assert first.post("/accounts/logout/").status_code == 302
+    assert shared_cache.get(f"django.contrib.sessions.cached_db{key}") is None
+    response = second.get(plan.get_absolute_url())
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
