@@ -169,6 +169,11 @@ def write_measurements(run, indicators: dict) -> None:
     by_pk = {i.pk: i for i in saved}
     lookups = {"indicator": indicators, "author": run.users()}
     seen = set()
+    # Each indicator's dates, in the database and about to be inserted: the rows' uniqueness
+    # is checked against these in memory (Measurement.dates_taken), and new rows go in together.
+    taken: dict = {}
+    for indicator_id, date in existing:
+        taken.setdefault(indicator_id, set()).add(date)
     for row, data in run.parsed.sheets[SHEET_MEASUREMENTS]:
         indicator = indicators.get(as_text(data.get("indicator")).strip())
         date = _key(MeasurementRowForm, "date", data.get("date"))
@@ -179,6 +184,9 @@ def write_measurements(run, indicators: dict) -> None:
         if not is_new:
             measurement.indicator = by_pk[measurement.indicator_id]
         before = values_of(measurement, keys)
+        if indicator is not None and indicator.pk:
+            dates = taken.setdefault(indicator.pk, set())
+            measurement.dates_taken = dates if is_new else dates - {measurement.date}
         form = MeasurementRowForm(data, instance=measurement, lookups=lookups)
         if not form.is_valid():
             run.form_problems(SHEET_MEASUREMENTS, row, form)
@@ -191,11 +199,15 @@ def write_measurements(run, indicators: dict) -> None:
         if change and not run.may_write(SHEET_MEASUREMENTS, measurement, label, change.fields):
             measurement.refresh_from_db()
             continue
-        if is_new or change:
-            if change:
-                measurement.version += 1
+        if is_new:
+            taken[measurement.indicator.pk].add(measurement.date)
+            run.create_later(measurement)
+            sheet.new.append(label)
+        elif change:
+            measurement.version += 1
             measurement.save()
-            (sheet.new if is_new else sheet.changed).append(label if is_new else change)
+            sheet.changed.append(change)
+    run.create_pending()
     if not run.parsed.is_extract:
         for key, measurement in existing.items():
             label = f"{by_pk[measurement.indicator_id].name}: {measurement.label}"
