@@ -8,7 +8,8 @@ sliced to `LIST_LIMIT` rows (their totals come from the grouped counts).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,9 +125,7 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
     board.half = 1 if today.month <= 6 else 2
     activities = Activity.objects.filter(initiative__in=initiatives.values("pk"))
     is_due = Q(year=today.year, period__in=HALF_YEAR_PERIODS[board.half], done=False)
-    counts = activities.aggregate(n_year=Count("id", filter=Q(year=year)),
-                                  n_done=Count("id", filter=Q(year=year, done=True)),
-                                  n_due=Count("id", filter=is_due))
+    counts = activity_counts(initiatives, year=Q(year=year), done=Q(year=year, done=True), due=is_due)
     board.activities_year, board.activities_year_done = counts["n_year"], counts["n_done"]
     board.due_count = counts["n_due"]
     board.due = list(activities.filter(is_due).select_related("initiative")
@@ -155,6 +154,23 @@ def build_dashboard(plan: Plan, directions: list, filters: Filters, now: datetim
     totals = budget.order_by().values("year", "kind").annotate(total=Sum("amount"))
     board.budget = charts.budget_by_year(plan, list(totals), year)
     return board
+
+
+def activity_counts(initiatives, **conditions) -> dict:
+    """The initiatives' activities that meet each condition: {"n_<name>": count}.
+
+    Counted per initiative in a correlated subquery (an index lookup in activity_initiative_year
+    for each), then summed. Filtering the activity table by "its initiative is in the plan"
+    instead let PostgreSQL scan the whole table when its statistics were missing or stale.
+    """
+    def count(condition):
+        rows = (Activity.objects.filter(condition, initiative=OuterRef("pk")).order_by()
+                .values("initiative").annotate(n=Count("id")).values("n"))
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    per_initiative = initiatives.order_by().annotate(**{f"per_{k}": count(q) for k, q in conditions.items()})
+    totals = per_initiative.aggregate(**{f"n_{k}": Sum(f"per_{k}") for k in conditions})
+    return {key: value or 0 for key, value in totals.items()}
 
 
 def figures(board: Dashboard, directions: list, rows: list) -> None:
