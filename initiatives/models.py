@@ -319,7 +319,9 @@ class CrossLink(models.Model):
         return f"{self.initiative.number} → {self.direction.number}"
 
     def clean(self):
-        if not (self.initiative_id and self.direction_id):
+        # An import checks the links of a new initiative before it is inserted (in bulk).
+        has_initiative = self.initiative_id is not None or CrossLink.initiative.field.is_cached(self)
+        if not (has_initiative and self.direction_id):
             return
         if self.direction.plan_id != self.initiative.plan_id:
             raise ValidationError(

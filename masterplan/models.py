@@ -295,8 +295,15 @@ class NumberedInPlan(models.Model):
     def clean_number_unique(self):
         if self.number in (None, "") or self.plan_id is None:
             return
-        others = self.siblings().filter(number=self.number).exclude(pk=self.pk)
-        if others.exists():
+        # An import checking a thousand rows keeps the plan's numbers in memory instead of a
+        # query per row: `numbers_taken` maps each number to its object (saved or about to be).
+        taken = getattr(self, "numbers_taken", None)
+        if taken is not None:
+            holder = taken.get(self.number)
+            clash = holder is not None and holder is not self
+        else:
+            clash = self.siblings().filter(number=self.number).exclude(pk=self.pk).exists()
+        if clash:
             message = _("Der findes allerede nummer %(number)s i denne plan. Vælg et andet nummer.") % {
                 "number": self.number}
             raise ValidationError({"number": message}, code="unique")

@@ -15,10 +15,12 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-import openpyxl
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .workbook import OPTIONAL_SHEETS, PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
 
@@ -186,11 +188,38 @@ def _rows(ws, parsed: Parsed, title: str):
             yield number, values
 
 
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that is not measured when the file is opened. openpyxl looks for the
+    sheet's stated size then, and in a file without one (its own write-only files: every
+    export of ours) that parses the whole sheet once more; `_rows` never trusts it anyway."""
+
+    def _get_size(self):
+        pass
+
+
+class _Reader(ExcelReader):
+    """openpyxl's reader in read-only mode with `_UnsizedSheet`s (chart sheets left out)."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                ws = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+
+def _open(fileobj):
+    """`openpyxl.load_workbook(fileobj, read_only=True, keep_links=False)`, with unsized sheets."""
+    reader = _Reader(fileobj, read_only=True, data_only=False, keep_links=False)
+    reader.read()
+    return reader.wb
+
+
 def read_workbook(fileobj) -> Parsed:
     """All sheets' cells; problems collected, not raised (except for a file that cannot be read)."""
     parsed = Parsed()
     try:
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=False, keep_links=False)
+        wb = _open(fileobj)
     except Exception:  # openpyxl raises many kinds for broken files; all mean the same to the user
         raise refuse(_("Filen er beskadiget eller ufuldstændig og kan ikke læses.")) from None
     try:

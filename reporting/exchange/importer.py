@@ -282,8 +282,8 @@ class Run(RowSheets):
     def write_initiatives(self, plan, created, directions) -> dict:
         sheet, columns = self.sheets[SHEET_INITIATIVES], _columns(SHEET_INITIATIVES)
         # Values in column order, then the references (as the preview has always listed them).
-        keys = [k for k in InitiativeForm._meta.fields if k not in {"number", "direction", "responsible_user"}]
-        keys += ["responsible_user", "direction"]
+        keys = [k for k in InitiativeForm._meta.fields if k not in {"direction", "responsible_user"}]
+        keys += ["responsible_user", "direction"]  # a row found by its id may renumber its initiative
         existing = [] if created else list(plan.initiatives.select_related("responsible_user", "direction"))
         rank = {i.pk: n for n, i in enumerate(existing)}
         match, unclaimed = self.matcher(existing)
@@ -295,11 +295,15 @@ class Run(RowSheets):
             links.setdefault(link.initiative_id, {})[link.direction.number] = link
         lookups = {"direction": directions, "responsible_user": self.users()}
         initiatives, positions, file_ranks = {}, {}, []
+        # The plan's numbers as the database holds them at each row, plus the new rows about
+        # to be inserted: each row's number is checked against this (clean_number_unique).
+        taken = {i.number: i for i in existing}
         for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
             number = _key(InitiativeForm, "number", data.get("number"))
             initiative = match(_row_id(data), number)
             is_new = initiative is None
             initiative = initiative or Initiative()
+            initiative.numbers_taken, old_number = taken, initiative.number
             before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
             self.tick(checked=1)
             form = InitiativeForm(data, instance=initiative, lookups=lookups)
@@ -334,12 +338,18 @@ class Run(RowSheets):
                 last[direction.pk] = order = last.get(direction.pk, 0) + 1
             else:
                 order = initiative.order
-            if change and not is_new:
+            if is_new:
+                initiative.order = order
+                self.create_later(initiative)  # inserted with the others, before its cross-links
+            elif change:
                 self.save_changed_initiative(initiative, before, order)
-            elif is_new or initiative.order != order:
+            elif initiative.order != order:
                 initiative.order = order
                 initiative.save()
                 self.tick(written=1)
+            if taken.get(old_number) is initiative:
+                del taken[old_number]
+            taken[initiative.number] = initiative
             self.write_cross_links(row, initiative, current, wanted, directions)
             if is_new:
                 sheet.new.append(label)
