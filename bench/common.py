@@ -45,17 +45,25 @@ def prepare(initiatives: int):
     return synthetic, user
 
 
-def measure(client, url: str, repeat: int):
-    """(timings in ms of `repeat` requests, SQL queries of one request), after a warm-up."""
-    for _ in range(2):  # warm up caches (templates, connection)
-        assert client.get(url).status_code == 200, url
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
-    queries = len(ctx.captured_queries)  # before the next request resets the query log
-    timings = []
-    for _ in range(repeat):
+def measure(client, url: str, repeat: int, computed: bool = False):
+    """(timings in ms of `repeat` requests, SQL queries of one request), after a warm-up.
+
+    `computed`: the cache is emptied before each request (outside the timing), so a page kept
+    per change of its plan is measured as the first view after a change computes it.
+    """
+    from django.core.cache import cache
+
+    def get():
+        if computed:
+            cache.clear()
         start = time.perf_counter()
         response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    return timings, queries
+        return (time.perf_counter() - start) * 1000
+
+    for _ in range(2):  # warm up caches (templates, connection)
+        get()
+    with CaptureQueriesContext(connection) as ctx:
+        get()
+    queries = len(ctx.captured_queries)  # before the next request resets the query log
+    return [get() for _ in range(repeat)], queries

@@ -127,13 +127,16 @@ def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpRespon
 
 
 def _direction_rows(plan, initiatives) -> list:
-    """(initiative, [(year, its activities as HTML or ""), ...]) per initiative.
+    """(initiative, its year cells as HTML) per initiative: a `<td>` a year of the plan.
 
     A year's cell is its activities' texts, each a paragraph, with a period's heading before
-    the first of each period other than the whole year. They are read as plain tuples and
-    joined here: a template loop over model instances was most of a full page's time.
+    the first of each period other than the whole year, or a dash that screen readers hear as
+    "Ingen aktiviteter.". The activities are read as plain tuples and the cells joined here:
+    a template loop per cell and activity was most of a full page's time.
     """
     periods = choice_labels(Activity, "period")
+    empty = ('<td class="col-year"><span aria-hidden="true">–</span>'
+             f'<span class="sr-only">{escape(_("Ingen aktiviteter."))}</span></td>')
     cells = {(initiative.pk, year): [] for initiative in initiatives for year in plan.years}
     for initiative_id, year, period, text in (
             Activity.objects.filter(initiative__in=initiatives).order_by("year", "order", "id")
@@ -144,9 +147,13 @@ def _direction_rows(plan, initiatives) -> list:
         if period != Period.YEAR and (not cell or cell[-1][0] != period):
             cell.append((period, f'<p class="period-heading">{escape(periods.get(period, period))}</p>'))
         cell.append((period, f"<p>{escape(text)}</p>"))
-    return [(initiative, [(year, mark_safe("".join(html for _, html in cells[(initiative.pk, year)])))  # escaped above
-                          for year in plan.years])
-            for initiative in initiatives]
+
+    def row(initiative):
+        parts = [f'<td class="col-year">{"".join(html for _, html in cells[(initiative.pk, year)])}</td>'
+                 if cells[(initiative.pk, year)] else empty for year in plan.years]
+        return mark_safe("".join(parts))  # every text escaped above
+
+    return [(initiative, row(initiative)) for initiative in initiatives]
 
 
 @login_required
