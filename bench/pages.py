@@ -1,6 +1,6 @@
 """Server time and SQL queries of the main pages, Svendborg demo vs a 1000-initiative plan.
 
-    .venv/bin/python bench/pages.py [--repeat 30] [--initiatives 1000]
+    .venv/bin/python bench/pages.py [--repeat 30] [--initiatives 1000] [--rounds 1]
 
 Runs in-process with django.test.Client against the configured database (DATABASE_URL,
 default the SQLite file), like bench/dashboard.py: the demo superuser for the plan pages,
@@ -60,6 +60,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--initiatives", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds per page, the two plans back to back in each; the fastest median is kept")
     args = parser.parse_args()
 
     synthetic, user = prepare(args.initiatives)
@@ -68,17 +70,33 @@ def main():
     login_median, login_p95 = statistics.median(login_timings), p95(login_timings)
     client = Client()
     client.force_login(user)
-    print(f"database: {connection.vendor}, {args.repeat} requests per page, as '{user.get_username()}'")
-    print("| plan | page | median ms | p95 ms | queries | × login |")
-    print("|---|---|---|---|---|---|")
-    print(f"| – | login (anonymous) | {login_median:.1f} | {login_p95:.1f} | {login_queries} | 1.0 |")
-    for slug in ["svendborg-masterplan", synthetic]:
-        plan = Plan.objects.get(slug=slug)
-        label = f"{slug} ({plan.initiatives.count()})"
-        for name, url, computed in plan_pages(client, plan):
-            timings, queries = measure(client, url, args.repeat, computed=computed)
-            median, high = statistics.median(timings), p95(timings)
-            print(f"| {label} | {name} | {median:.1f} | {high:.1f} | {queries} | {median / login_median:.1f} |")
+    plans = [Plan.objects.get(slug=slug) for slug in ("svendborg-masterplan", synthetic)]
+    pages = [plan_pages(client, plan) for plan in plans]
+    print(f"database: {connection.vendor}, {args.repeat} requests per page, fastest median of {args.rounds} "
+          f"round(s), as '{user.get_username()}'")
+    print("| plan | page | median ms | p95 ms | queries | × login | large ÷ demo |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| – | login (anonymous) | {login_median:.1f} | {login_p95:.1f} | {login_queries} | 1.0 | |")
+    # The same page of both plans back to back, so a change in the machine's other load falls
+    # on both alike; each row is the round with the fastest median.
+    best = {}
+    for _ in range(args.rounds):
+        for index in range(len(pages[0])):
+            for plan_pages_of, plan in zip(pages, plans):
+                name, url, computed = plan_pages_of[index]
+                timings, queries = measure(client, url, args.repeat, computed=computed)
+                key = (plan.slug, index)
+                if key not in best or statistics.median(timings) < statistics.median(best[key][0]):
+                    best[key] = (timings, queries, name)
+    for plan in plans:
+        label = f"{plan.slug} ({plan.initiatives.count()})"
+        for index in range(len(pages[0])):
+            timings, queries, name = best[(plan.slug, index)]
+            median = statistics.median(timings)
+            demo = statistics.median(best[(plans[0].slug, index)][0])
+            ratio = f"{median / demo:.2f}" if plan is plans[1] else ""
+            print(f"| {label} | {name} | {median:.1f} | {p95(timings):.1f} | {queries} | {median / login_median:.1f} "
+                  f"| {ratio} |")
 
 
 if __name__ == "__main__":
