@@ -18,8 +18,10 @@ of the same page alone.
 
 `--code DIR` measures with the code of another checkout too (e.g. a worktree of an older
 commit), on the same shared database, so before and after come from one run.
-`--stale` also measures the computed dashboard once more on the shared database with the
-big tables' statistics removed (as before the first ANALYZE), then analyses them again.
+`--stale` also measures every page once more on the shared database with the big tables'
+statistics removed (as before the first ANALYZE, or where autovacuum is off), shown against
+the same page with statistics, then analyses them again. The direction page and the
+dashboard are measured as served (from the cache) and as computed (the cache emptied first).
 """
 
 import argparse
@@ -104,28 +106,34 @@ def measure_pages(repeat: int, stale: bool) -> dict:
         "report preview": f"/plans/{PLAN}/reports/{plan.period_start}/",
         "dashboard (cached)": f"/plans/{PLAN}/dashboard/",
     }
-    result = {}
-    for name, url in pages.items():
-        timings, queries = measure(client, url, repeat)
-        result[name] = {"ms": statistics.median(timings), "queries": queries}
+    # Pages kept per change of the plan, also as the first view after a change computes them.
+    computed_pages = {"direction (computed)": pages["direction"], "dashboard (computed)": pages["dashboard (cached)"]}
 
-    def computed():
+    def cached(url):
+        timings, queries = measure(client, url, repeat)
+        return {"ms": statistics.median(timings), "queries": queries}
+
+    def computed(url):
         timings = []
         for _ in range(repeat):
             cache.clear()
             start = time.perf_counter()
-            assert client.get(f"/plans/{PLAN}/dashboard/").status_code == 200
+            assert client.get(url).status_code == 200
             timings.append((time.perf_counter() - start) * 1000)
         cache.clear()
         with CaptureQueriesContext(connection) as ctx:
-            client.get(f"/plans/{PLAN}/dashboard/")
+            client.get(url)
         return {"ms": statistics.median(timings), "queries": len(ctx.captured_queries)}
 
-    result["dashboard (computed)"] = computed()
+    def every_page():
+        return {**{name: cached(url) for name, url in pages.items()},
+                **{name: computed(url) for name, url in computed_pages.items()}}
+
+    result = every_page()
     if stale and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM pg_statistic WHERE starelid = ANY(%s::regclass[])", [BIG_TABLES])
-        result["dashboard (computed, no statistics)"] = computed()
+        result.update({f"{name}, no statistics": page for name, page in every_page().items()})
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return result
@@ -199,6 +207,8 @@ def main():
     for name, shared_page in together.items():
         alone_page = alone.get(name)
         ratio = f"{shared_page['ms'] / alone_page['ms']:.2f}" if alone_page else "–"
+        if name.endswith(", no statistics"):  # against the same page with statistics
+            ratio = f"{shared_page['ms'] / together[name.removesuffix(', no statistics')]['ms']:.2f} (÷ with statistics)"
         row = (f"| {name} | {alone_page['ms']:.1f} ({alone_page['queries']}) | " if alone_page else f"| {name} | – | ")
         row += f"{shared_page['ms']:.1f} ({shared_page['queries']}) | {ratio} |"
         if before:
