@@ -75,6 +75,8 @@ def capped(snapshot: dict) -> tuple[str, float, dict, int]:
         pdf = render_pdf(snapshot, capped=True)
     except pdf_module.RenderLimitExceeded as exceeded:
         return f"cap hit: {exceeded.kind}", time.perf_counter() - wall, {}, 0
+    except pdf_module.RenderFailed as failed:  # reported as an outcome, not a traceback
+        return f"failed: {failed}", time.perf_counter() - wall, {}, 0
     return "done", time.perf_counter() - wall, dict(pdf_module.last_render), pages(pdf)
 
 

@@ -250,8 +250,8 @@ class MailPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_preference")
     reminders = models.BooleanField(
         _("send mig påmindelser"), default=True,
-        help_text=_("Påmindelser før og efter fristen og den ugentlige oversigt over initiativer uden "
-                    "statusopdatering. Mails om nye runder og om indberetninger sendt retur kommer altid."),
+        help_text=_("Påmindelser før og efter fristen og den ugentlige oversigt over manglende "
+                    "statusopdateringer. Mails om nye runder og om indberetninger sendt retur kommer altid."),
     )
 
     class Meta:

@@ -141,5 +141,5 @@ def test_a_mail_that_fails_is_not_recorded_and_goes_out_on_the_next_run(round_, 
 
 
 def test_send_reminders_refuses_a_bad_date():
-    with pytest.raises(CommandError, match="ÅÅÅÅ-MM-DD"):
+    with pytest.raises(CommandError, match="kunne ikke læses. Skriv den som dd-mm-åååå"):
         call_command("send_reminders", "--today", "i går")

@@ -1,10 +1,12 @@
 """The follow-up round through its pages: opening, the owner's form, review."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils.formats import date_format
 
 from followup.models import FollowUpRound, UpdateRequest
 from initiatives.models import Activity, AuditEntry, Initiative, StatusUpdate
@@ -80,11 +82,20 @@ def test_open_round_command_is_the_same_as_the_button(plan, initiative, owner, s
         (["testplan", "2025", "--deadline", soon.isoformat()], "allerede åbnet"),
         (["testplan", "2031", "--deadline", soon.isoformat()], "uden for planens periode"),
         (["testplan", "2024", "--deadline", "2020-01-01"], "Fristen kan ikke ligge før i dag."),
-        (["testplan", "2024", "--deadline", "i morgen"], "ÅÅÅÅ-MM-DD"),
+        (["testplan", "2024", "--deadline", "i morgen"], "kunne ikke læses. Skriv den som dd-mm-åååå"),
         (["findes-ikke", "2024", "--deadline", soon.isoformat()], "findes ikke"),
     ]:
         with pytest.raises(CommandError, match=message):
             call_command("open_round", *args)
+
+
+def test_open_round_command_takes_the_portals_date_format_and_says_the_deadline_in_danish(plan, initiative, owner,
+                                                                                          soon, commits):
+    out = io.StringIO()
+    call_command("open_round", "testplan", "2025", "--deadline", soon.strftime("%d-%m-%Y"), stdout=out)
+    assert FollowUpRound.objects.get().deadline == soon
+    assert out.getvalue().strip().endswith(f"frist {date_format(soon, 'DATE_FORMAT')}.")
+    assert f" {soon.day}. " in out.getvalue()  # "15. december 2026", not "15.12.2026"
 
 
 def test_owner_sees_only_their_own_requests_and_editors_all(client, round_, owner, other_owner, editor):

@@ -9,14 +9,15 @@ from django.core.management.base import BaseCommand
 from initiatives.audit import audit_context
 
 from ...mails import send_due
-from .open_round import iso_date
+from .open_round import command_date
 
 
 class Command(BaseCommand):
     help = "Sender de mails om opfølgningsrunder, der er forfaldne i dag (hver kun én gang)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", type=iso_date, default=None, help="Dato som ÅÅÅÅ-MM-DD (standard: i dag).")
+        parser.add_argument("--today", type=command_date, default=None,
+                            help="Dato, åååå-mm-dd eller dd-mm-åååå (standard: i dag).")
 
     def handle(self, *args, **options):
         with audit_context(None, "send_reminders"):
