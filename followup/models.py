@@ -70,15 +70,39 @@ class FollowUpRound(Versioned):
             round_ = cls(plan=plan, year=year, deadline=deadline, message=message, opened_by=user)
             round_.full_clean()
             round_.save()
-            for initiative in plan.initiatives.only("id", "plan_id", "status", "phase", "responsible_user_id"):
-                UpdateRequest.objects.create(
-                    round=round_, initiative=initiative, owner_id=initiative.responsible_user_id or getattr(user, "pk", None),
-                    status=initiative.status, phase=initiative.phase,
-                )
+            round_._request_each(plan.initiatives, user)
         from .tasks import send_mails_soon
 
         send_mails_soon()
         return round_
+
+    def _request_each(self, initiatives, user) -> int:
+        """A request for each of `initiatives`, to its owner, else to `user`; saved one by one
+        (each in the audit log). Returns how many."""
+        made = 0
+        for initiative in initiatives.only("id", "plan_id", "status", "phase", "responsible_user_id"):
+            UpdateRequest.objects.create(
+                round=self, initiative=initiative, owner_id=initiative.responsible_user_id or getattr(user, "pk", None),
+                status=initiative.status, phase=initiative.phase,
+            )
+            made += 1
+        return made
+
+    def missing_initiatives(self):
+        """The plan's initiatives without a request in this round: added after it opened."""
+        return self.plan.initiatives.exclude(pk__in=self.requests.values("initiative_id"))
+
+    def request_missing(self, user) -> int:
+        """Requests for the initiatives added since the round opened (`open` made the others).
+        Safe against two editors at once: the round's row is locked first."""
+        with transaction.atomic():
+            FollowUpRound.objects.select_for_update().filter(pk=self.pk).first()
+            made = self._request_each(self.missing_initiatives(), user)
+        if made:
+            from .tasks import send_mails_soon
+
+            send_mails_soon()
+        return made
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return (today or timezone.localdate()) > self.deadline

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -76,6 +77,7 @@ def round_context(request, plan, year, round_, **overrides) -> dict:
         "page": page, "requests": list(page.object_list), "filter_form": filter_form, "query": query.urlencode(),
         "progress": round_.progress(today), "overdue": round_.is_overdue(today),
         "bulk_form": BulkApproveForm(round_=round_) if can_review else None,
+        "missing_count": round_.missing_initiatives().count() if can_review else 0,
     })
     context.update(overrides)
     return context
@@ -111,6 +113,25 @@ def round_open(request: HttpRequest, slug: str, year: int) -> HttpResponse:
                                 request.user)
     messages.success(request, _("Opfølgningsrunden for %(year)s er åbnet med %(count)s indberetninger. "
                                 "Tovholderne får en mail.") % {"year": year, "count": round_.requests.count()})
+    return redirect(round_)
+
+
+@login_required
+@require_POST
+def round_request_missing(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    """Requests for the initiatives added after the round opened, to their owners."""
+    plan = get_plan_for_editor(request.user, slug)
+    round_ = get_object_or_404(FollowUpRound, plan=plan, year=year)
+    made = round_.request_missing(request.user)
+    if made:
+        messages.success(request, ngettext(
+            "Der er oprettet %(count)s ny indberetning. Tovholderen ser den under »Mine %(nouns)s« og får den "
+            "med i påmindelserne.",
+            "Der er oprettet %(count)s nye indberetninger. Tovholderne ser dem under »Mine %(nouns)s« og får dem "
+            "med i påmindelserne.", made) % {"count": made, "nouns": plan.initiative_noun.plural})
+    else:
+        messages.info(request, _("Alle %(nouns)s har allerede en indberetning i runden.") % {
+            "nouns": plan.initiative_noun.plural})
     return redirect(round_)
 
 

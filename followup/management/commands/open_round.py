@@ -43,5 +43,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(m for messages in error.message_dict.values() for m in messages)) from None
         owners = round_.requests.exclude(owner=None).values("owner").distinct().count()
-        self.stdout.write(f"{plan.slug} {round_.year}: {round_.requests.count()} indberetninger, "
-                          f"{owners} tovholdere, frist {date_format(deadline, 'DATE_FORMAT')}.")
+        requests = round_.requests.count()
+        self.stdout.write(f"{plan.slug} {round_.year}: {requests} {'indberetning' if requests == 1 else 'indberetninger'}, "
+                          f"{owners} {'tovholder' if owners == 1 else 'tovholdere'}, "
+                          f"frist {date_format(deadline, 'DATE_FORMAT')}.")
