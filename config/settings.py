@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "masterplan.context_processors.portal",
+                "followup.context_processors.waiting_requests",
             ],
         },
     },

@@ -3,6 +3,7 @@ creates theirs in one step, each to its owner, without touching the others."""
 
 import pytest
 from django.core import mail
+from django.utils.formats import date_format
 
 from followup.models import UpdateRequest
 from initiatives.models import AuditEntry, Initiative
@@ -76,3 +77,27 @@ def test_only_editors_may_request_and_only_by_post(client, owner, reader, late):
 def test_no_round_no_request(client, editor, plan, initiative):
     client.force_login(editor)
     assert client.post(MISSING).status_code == 404
+
+
+def test_a_tovholders_home_page_points_to_their_waiting_requests(client, round_, owner, other_owner, editor, soon):
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    assert "Du skal skrive status" in page
+    assert f"Testplan: 1 indberetning venter, frist {date_format(soon, 'DATE_FORMAT')}" in page
+    assert 'href="/plans/testplan/mine/"' in page
+    request = UpdateRequest.objects.get(owner=owner)
+    request.state = UpdateRequest.State.SUBMITTED
+    request.save()
+    assert "Du skal skrive status" not in client.get("/").content.decode()  # nothing waits for them now
+    client.force_login(editor)  # an editor with no request of their own
+    assert "Du skal skrive status" not in client.get("/").content.decode()
+
+
+def test_the_pointer_costs_no_query_on_pages_that_do_not_show_it(client, round_, owner, initiative):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(initiative.get_absolute_url())
+    assert not [q for q in ctx.captured_queries if "followup_updaterequest" in q["sql"] and "COUNT" in q["sql"]]
