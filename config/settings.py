@@ -235,7 +235,7 @@ CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// address.")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "masterplan")}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
