@@ -48,6 +48,24 @@ class VersionField(forms.IntegerField):
         }, **kwargs)
 
 
+class TextListField(forms.CharField):
+    """A list of short texts (success criteria, outcomes, actions) as a text box, one per line;
+    blank lines are dropped. The model's JSON field keeps its rule on the total length."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, encoder=None, decoder=None, **kwargs):  # what a JSONField hands its form field
+        kwargs["help_text"] = kwargs.get("help_text") or _("Ét punkt pr. linje.")
+        super().__init__(**kwargs)
+        self.widget.attrs["rows"] = 4  # Textarea has 10
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in super().to_python(value).splitlines() if line.strip()]
+
+
 class StatusForm(DKFDSMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     phase = forms.ChoiceField(label=_("Fase"), choices=Phase.choices, required=False)
@@ -67,9 +85,11 @@ class InitiativeForm(DKFDSMixin, forms.ModelForm):
     class Meta:
         model = Initiative
         fields = [
-            "title", "kind", "description", "goal", "purpose", "follow_up", "responsible", "deadline",
-            "start_date", "end_date", "funding_amount", "funding_source",
+            "title", "kind", "description", "goal", "purpose", "follow_up", "success_criteria", "expected_outcomes",
+            "actions", "responsible", "deadline", "start_date", "end_date", "funding_amount", "funding_source",
         ]
+        field_classes = {"success_criteria": TextListField, "expected_outcomes": TextListField,
+                         "actions": TextListField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "goal": forms.Textarea(attrs={"rows": 3}),

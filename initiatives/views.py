@@ -212,8 +212,13 @@ def conflict_context(current, submitted: dict, fields) -> dict:
         field = current._meta.get_field(name)
         theirs, mine = getattr(current, name), submitted.get(name)
         if theirs != mine:
-            rows.append({"label": field.verbose_name, "theirs": theirs, "mine": mine})
+            rows.append({"label": field.verbose_name, "theirs": _shown(theirs), "mine": _shown(mine)})
     return {"entry": last_change_by(current), "rows": rows}
+
+
+def _shown(value):
+    """A value as the conflict table shows it: a list of texts as one line."""
+    return "; ".join(value) if isinstance(value, list) else value
 
 
 def stale_response(request, current, section, **forms):
