@@ -132,6 +132,19 @@ class NewDirectionForm(DKFDSMixin, forms.ModelForm):
         self.instance.order = (plan.directions.order_by("-order").values_list("order", flat=True).first() or 0) + 1
 
 
+class DirectionForm(DKFDSMixin, forms.ModelForm):
+    """A direction's texts, as the plan was adopted; its number and place stay as they are."""
+
+    version = VersionField()
+
+    class Meta:
+        model = Direction
+        fields = ["title", "statement", "goal", "purpose", "description", "success_criteria", "focus_points"]
+        field_classes = {"success_criteria": TextListField, "focus_points": TextListField}
+        widgets = {"statement": forms.Textarea(attrs={"rows": 3}), "goal": forms.Textarea(attrs={"rows": 3}),
+                   "purpose": forms.Textarea(attrs={"rows": 3}), "description": forms.Textarea(attrs={"rows": 6})}
+
+
 class ActivityForm(DKFDSMixin, forms.ModelForm):
     year = forms.TypedChoiceField(label=_("År"), coerce=int)
     version = VersionField(required=False)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from masterplan.labels import choice_label
 from masterplan.text import shorten
+from masterplan.versioned import StaleEdit, Versioned  # noqa: F401 (re-exported: the portal imports them from here)
 from masterplan.models import (
     YEAR_VALIDATORS,
     Direction,
@@ -28,6 +29,7 @@ from masterplan.models import (
 )
 
 from .audit_models import AuditEntry  # noqa: F401 (re-exported: the portal imports it from here)
+
 from .choices import Period, Phase, Status  # noqa: F401 (re-exported: the rest of the portal imports them from here)
 
 
@@ -35,74 +37,6 @@ from .choices import Period, Phase, Status  # noqa: F401 (re-exported: the rest 
 ATTENTION_STATUSES = (Status.DELAYED, Status.AT_RISK)
 # Finished initiatives need no more status updates, so they are never stale.
 STALE_EXEMPT = (Status.DONE,)
-
-
-class StaleEdit(Exception):
-    """Someone saved the object after the editor loaded it; `current` is what they saved."""
-
-    def __init__(self, current):
-        super().__init__(f"{current!r} changed since it was loaded")
-        self.current = current
-
-    def rebound(self, make_form, data):
-        """The editor's form again, with their input, at the version the other person saved."""
-        data = data.copy()
-        data["version"] = self.current.version
-        form = make_form(data, instance=self.current)
-        form.is_valid()
-        return form
-
-
-class Versioned(models.Model):
-    """Optimistic locking: a form carries the version it was loaded at, and a save of
-    an older version is refused instead of silently overwriting the newer one."""
-
-    version = models.PositiveIntegerField(default=1, editable=False)
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def lock(cls, pk, expected_version: int):
-        """The row, locked until the end of the transaction; StaleEdit if it moved on."""
-        current = cls._default_manager.select_for_update().get(pk=pk)
-        if current.version != expected_version:
-            raise StaleEdit(current)
-        return current
-
-    def save_next_version(self):
-        self.full_clean()
-        self.version += 1
-        self.save()
-
-    @classmethod
-    def apply(cls, form):
-        """Save a valid ModelForm of this model as the next version: the one stale-edit rule.
-
-        The row is locked and compared with the version the form was loaded at
-        (`form.cleaned_data["version"]`); StaleEdit if someone saved it since. A form
-        for a row nobody has saved yet is its first save; if another first save of the
-        same row won the race (a unique constraint says so), StaleEdit with theirs.
-        """
-        instance = form.instance
-        try:
-            with transaction.atomic():
-                if instance._state.adding:
-                    return form.save()
-                current = cls.lock(instance.pk, form.cleaned_data.get("version") or 0)
-                for field in form._meta.fields:
-                    setattr(current, field, form.cleaned_data[field])
-                current.save_next_version()
-                return current
-        except IntegrityError:
-            winner = instance.first_save_winner() if instance._state.adding else None
-            if winner is None:
-                raise
-            raise StaleEdit(winner) from None
-
-    def first_save_winner(self):
-        """The row that another first save of this object wrote (see `apply`), if any."""
-        return None
 
 
 class InitiativeQuerySet(models.QuerySet):

@@ -23,8 +23,9 @@ from masterplan.models import Direction
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
 from .audit import change_key
-from .forms import NewDirectionForm, PlanFilterForm
+from .forms import DirectionForm, NewDirectionForm, PlanFilterForm
 from .models import Activity, Initiative, Period
+from .views import edit_versioned_page
 
 LIST_FIELDS = ["id", "plan_id", "direction_id", "number", "title", "status", "phase", "responsible", "order"]
 
@@ -125,7 +126,8 @@ def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpRespon
             "plan": plan, "rows": _direction_rows(plan, page.object_list), "years": list(plan.years), "page": page})
         cache.set(key, table, CACHE_SECONDS)
     return render(request, "initiatives/direction_detail.html",
-                  {"plan": plan, "direction": direction, "table": mark_safe(table)})  # our template escaped it
+                  {"plan": plan, "direction": direction, "table": mark_safe(table),  # our template escaped it
+                   "can_edit": plan.is_editable_by(request.user)})
 
 
 def _direction_rows(plan, initiatives) -> list:
@@ -156,6 +158,18 @@ def _direction_rows(plan, initiatives) -> list:
         return mark_safe("".join(parts))  # every text escaped above
 
     return [(initiative, row(initiative)) for initiative in initiatives]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def direction_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """An editor changes a direction's texts; a stale form is refused with both versions shown."""
+    plan = get_plan_for_editor(request.user, slug)
+    direction = get_object_or_404(plan.directions, number=number)
+    return edit_versioned_page(
+        request, direction, DirectionForm, "initiatives/direction_edit.html", {"plan": plan, "direction": direction},
+        direction.get_absolute_url(), _("Ændringerne er gemt."),
+    )
 
 
 @login_required

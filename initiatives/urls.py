@@ -6,6 +6,7 @@ urlpatterns = [
     path("plans/<slug:slug>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<slug:slug>/directions/new/", plan_views.direction_create, name="direction_create"),
     path("plans/<slug:slug>/directions/<number:number>/", plan_views.direction_detail, name="direction_detail"),
+    path("plans/<slug:slug>/directions/<number:number>/edit/", plan_views.direction_edit, name="direction_edit"),
     path("initiatives/<id:pk>/", views.initiative_detail, name="initiative_detail"),
     path("initiatives/<id:pk>/edit/", views.initiative_edit, name="initiative_edit"),
     path("initiatives/<id:pk>/status/", views.initiative_status, name="initiative_status"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from masterplan.nouns import COMMON, NEUTER, Noun
 from masterplan.text import shorten
+from masterplan.versioned import Versioned
 
 # The years a plan, activity or budget line may name; dates before the first are refused
 # where they would be used in a query (see reporting.dashboard.forms).
@@ -313,7 +314,7 @@ class NumberedInPlan(models.Model):
         super().validate_constraints(exclude=set(exclude or ()) | {"number"})
 
 
-class Direction(NumberedInPlan):
+class Direction(Versioned, NumberedInPlan):
     """A numbered direction (retning / spor / fokusområde) of a plan."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="directions", verbose_name=_("plan"))

@@ -269,6 +269,8 @@ class Run(RowSheets):
                 file_ranks.append(rank[direction.pk])
             order = position if self.file_order else direction.order if not is_new else last + position
             if is_new or change or direction.order != order:
+                if change:
+                    direction.version += 1  # an edit form loaded before the import is then stale
                 direction.order = order
                 direction.save()
             if is_new:

@@ -54,3 +54,47 @@ def test_a_stale_list_edit_shows_both_lists_as_text(initiative, editor, org_admi
     content = response.content.decode()
     assert "<td>Alices handling</td>" in content and "<td>Bobs handling; En til</td>" in content
     assert Initiative.objects.get(pk=initiative.pk).actions == ["Alices handling"]
+
+
+# --- a direction's texts ---------------------------------------------------------------------
+
+def direction_post(client, direction, version=None, **fields):
+    data = {"statement": direction.statement, "version": version or direction.version, **fields}
+    return client.post(f"/plans/testplan/directions/{direction.number}/edit/", data)
+
+
+def test_an_editor_edits_a_directions_texts_and_lists(client, editor, directions):
+    direction = directions[0]
+    client.force_login(editor)
+    page = client.get(direction.get_absolute_url()).content.decode()
+    assert "Redigér teksterne i retningen" in page
+    response = direction_post(client, direction, title="Kort titel", goal="Et klart mål.",
+                              success_criteria="Ventetiden er halveret.\nFærre klager.", focus_points="Overgange")
+    assert response.status_code == 302 and response["Location"] == direction.get_absolute_url()
+    direction.refresh_from_db()
+    assert (direction.title, direction.goal, direction.version) == ("Kort titel", "Et klart mål.", 2)
+    assert direction.success_criteria == ["Ventetiden er halveret.", "Færre klager."]
+    assert direction.focus_points == ["Overgange"]
+    assert AuditEntry.objects.filter(model="direction", object_id=str(direction.pk), action="update").exists()
+    shown = client.get(direction.get_absolute_url()).content.decode()
+    assert "Et klart mål." in shown and "<li>Færre klager.</li>" in shown  # not an old cached page
+
+
+def test_a_direction_without_statement_is_refused_and_a_stale_form_too(client, editor, org_admin, directions):
+    direction = directions[0]
+    client.force_login(editor)
+    response = direction_post(client, direction, statement="")
+    assert response.status_code == 422 and "Dette felt er påkrævet." in response.content.decode()
+    assert direction_post(client, direction, goal="Første").status_code == 302
+    other = Client()
+    other.force_login(org_admin)
+    response = direction_post(other, direction, version=1, goal="Anden")
+    assert response.status_code == 409
+    assert "<td>Første</td>" in response.content.decode() and "<td>Anden</td>" in response.content.decode()
+    direction.refresh_from_db()
+    assert direction.goal == "Første"
+
+
+def test_readers_see_no_edit_link(client, reader, directions):
+    client.force_login(reader)
+    assert "Redigér teksterne" not in client.get(directions[0].get_absolute_url()).content.decode()
