@@ -165,3 +165,13 @@ def test_a_plan_of_one_year_shows_its_year_not_a_range(client, editor, plan):
         page = client.get(path).content.decode()
         assert "2024–2024" not in page and "2024" in page, path
     assert "Periode 2024\n" in client.get(f"/plans/{plan.slug}/").content.decode()
+
+
+def test_a_404_tells_who_is_logged_in_or_offers_to_log_in(client, outsider, plan):
+    client.force_login(outsider)
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert "Siden findes ikke, eller du har ikke adgang til den." in page
+    assert f"Du er logget ind som {outsider.get_username()}." in page
+    client.logout()
+    page = client.get("/public/findes-ikke/").content.decode()
+    assert "Log ind for at se dens planer" in page and 'href="/accounts/login/?next=/public/findes-ikke/"' in page
