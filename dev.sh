@@ -74,13 +74,16 @@ case "$cmd" in
     setup
     .venv/bin/python manage.py migrate --no-input
     .venv/bin/python manage.py load_demo
-    # The report PDFs are made by the background task worker, beside the web server.
-    .venv/bin/python manage.py db_worker --no-startup-delay --interval 1 &
+    # The background task workers, beside the web server: one for the report PDFs, one for
+    # Excel imports and mails (so neither waits behind the other).
+    .venv/bin/python manage.py db_worker --queue-name reports --no-startup-delay --interval 1 &
+    reports_worker=$!
+    .venv/bin/python manage.py db_worker --queue-name default --no-startup-delay --interval 1 &
     worker=$!
     # The follow-up mails due each day (idempotent; DEBUG prints mails on this console).
     (while true; do .venv/bin/python manage.py send_reminders || true; sleep 86400; done) &
     reminders=$!
-    trap 'kill "$worker" "$reminders" 2>/dev/null' EXIT INT TERM
+    trap 'kill "$worker" "$reports_worker" "$reminders" 2>/dev/null' EXIT INT TERM
     echo "Log in as konsulent / demo (see README for the other demo users)."
     .venv/bin/python manage.py runserver "${@:-127.0.0.1:8000}" ;;
   test)

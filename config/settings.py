@@ -154,8 +154,10 @@ STORAGES = {
     },
 }
 
-# Background tasks (report PDFs): stored in the database, run by `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background tasks, stored in the database and run by `manage.py db_worker`: report PDFs on the
+# queue "reports", Excel imports and the follow-up mails on "default". A worker per queue, so an
+# import or a mail never waits behind a long render (README, "Drift").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports"]}}
 # Caps on one report render in the worker's child process.
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", "300"))  # seconds
 REPORT_RENDER_MEMORY_MB = int(os.environ.get("REPORT_RENDER_MEMORY_MB", "2048"))

@@ -13,7 +13,7 @@ from .pdf import RenderFailed, RenderLimitExceeded
 from .content import limit_message, render_pdf
 
 
-@task()
+@task(queue_name="reports")  # its own worker: a long render never holds up an import or a mail
 def render_report(render_id: int) -> str:
     """Render one ReportRender's snapshot to PDF; copy it onto a final edition that waits for it."""
     claimed = ReportRender.objects.filter(

@@ -28,7 +28,8 @@ def _reset_task_backends():
 @pytest.fixture
 def mails_at_once(settings, live_server):
     """The mail task runs in the request (no worker), and links point at the live server."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default", "reports"]}}
     settings.PORTAL_BASE_URL = live_server.url
     _reset_task_backends()
     yield

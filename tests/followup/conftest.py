@@ -18,7 +18,8 @@ def _reset_task_backends():
 
 @pytest.fixture(autouse=True)
 def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default", "reports"]}}
     settings.PORTAL_BASE_URL = "https://portal.example.dk"
     _reset_task_backends()
     yield

@@ -16,7 +16,8 @@ def _reset_task_backends():
 def immediate_tasks(settings):
     # Render in-process (no capped child process) except where a test asks for it.
     settings.REPORT_RENDER_ISOLATED = False
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default", "reports"]}}
     _reset_task_backends()
     yield
     _reset_task_backends()

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def queued_tasks(settings, tmp_path):
     """Tasks wait in the database, as for `db_worker`, until the test runs them."""
     settings.EXCEL_IMPORT_DIR = str(tmp_path / "pending")
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports"]}}
     _reset_task_backends()
     yield
     _reset_task_backends()
@@ -131,3 +131,17 @@ def test_confirming_before_the_check_is_done_is_refused(client, editor, initiati
     response = client.post(reverse("plan_import_confirm", args=["testplan"]), {"token": token})
     assert response.status_code == 400
     assert db_state() == before
+
+
+def test_a_report_render_waits_on_its_own_queue_and_an_import_on_the_default_one(
+        client, editor, initiative, django_capture_on_commit_callbacks):
+    """Each queue has its own worker (dev.sh, README), so an import never waits behind a PDF."""
+    from django_tasks_db.models import DBTaskResult
+
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):  # the render is enqueued after the commit
+        assert client.get(reverse("report_pdf", args=["testplan", 2025])).status_code == 302  # to the progress
+    upload(client)
+    queues = dict(DBTaskResult.objects.values_list("task_path", "queue_name"))
+    assert queues == {"reporting.report.tasks.render_report": "reports",
+                      "reporting.exchange.tasks.check_import": "default"}
