@@ -17,6 +17,7 @@ other control characters) are written as Excel's own `_xHHHH_` escapes and
 restored on import.
 """
 
+import math
 import re
 from copy import copy
 from dataclasses import dataclass
@@ -303,17 +304,27 @@ def start_sheet(wb, title: str, columns: list[Column], labels: dict, max_rows: i
             )
             validation.add(f"{letter}2:{letter}{max_rows}")
             ws.data_validations.append(validation)
-    print_setup(ws, plan_title or title)
+    print_setup(ws, plan_title or title, width=sum(max(c.width, len(c.header) + 5) for c in columns if c is not ID))
     ws.print_title_rows = "1:1"
     ws.append([header_cell(ws, column.header) for column in columns])
     return ws
 
 
-def print_setup(ws, title: str):
-    """Landscape, as wide as the page, the plan's name and the sheet above, pages below."""
+# Column-width units an A4 landscape page holds at about 75 %, the smallest print still
+# comfortable to read (about 140 at 100 %).
+PAGE_WIDTH = 185
+
+
+def print_setup(ws, title: str, width: int = 0):
+    """Landscape A4, the plan's name and the sheet above, pages below. A sheet `width` units
+    wide is printed that many pages across as it needs to stay readable (a page of the 22
+    columns of "Initiativer" was a quarter of their size), its first column repeated on each."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    across = max(1, math.ceil(width / PAGE_WIDTH))
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = across, 0
+    if across > 1:
+        ws.print_title_cols = "A:A"  # the number, so every page says which row it is
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddHeader.center.text = title[:200].replace("&", "&&") + " – &A"  # &A: the sheet's name
     ws.oddFooter.center.text = str(_("Side &P af &N"))
