@@ -88,6 +88,11 @@ class FollowUpRound(Versioned):
             made += 1
         return made
 
+    def is_newest(self) -> bool:
+        """Only the plan's newest round takes requests for initiatives added since it opened:
+        an older year's round is done (its mails would be reminders for a past year)."""
+        return not FollowUpRound.objects.filter(plan_id=self.plan_id, year__gt=self.year).exists()
+
     def missing_initiatives(self):
         """The plan's initiatives without a request in this round: added after it opened."""
         return self.plan.initiatives.exclude(pk__in=self.requests.values("initiative_id"))

@@ -77,7 +77,7 @@ def round_context(request, plan, year, round_, **overrides) -> dict:
         "page": page, "requests": list(page.object_list), "filter_form": filter_form, "query": query.urlencode(),
         "progress": round_.progress(today), "overdue": round_.is_overdue(today),
         "bulk_form": BulkApproveForm(round_=round_) if can_review else None,
-        "missing_count": round_.missing_initiatives().count() if can_review else 0,
+        "missing_count": round_.missing_initiatives().count() if can_review and round_.is_newest() else 0,
     })
     context.update(overrides)
     return context
@@ -122,6 +122,10 @@ def round_request_missing(request: HttpRequest, slug: str, year: int) -> HttpRes
     """Requests for the initiatives added after the round opened, to their owners."""
     plan = get_plan_for_editor(request.user, slug)
     round_ = get_object_or_404(FollowUpRound, plan=plan, year=year)
+    if not round_.is_newest():
+        messages.error(request, _("Kun den nyeste opfølgningsrunde kan få indberetninger for nye %(nouns)s.") % {
+            "nouns": plan.initiative_noun.plural})
+        return render_round(request, plan, year, round_, status=409)
     made = round_.request_missing(request.user)
     if made:
         messages.success(request, ngettext(

@@ -333,11 +333,11 @@ class Measurement(Versioned):
 
     def _date_taken(self) -> bool:
         """Whether another measurement of the indicator has this date. An import checking
-        thousands of rows sets `dates_taken` (the indicator's other dates, those in the
-        database and those it is about to insert) instead of a query per row."""
+        thousands of rows sets `dates_taken` (the indicator's dates, those in the database and
+        those it is about to insert; `date_held`, the row's own) instead of a query per row."""
         taken = getattr(self, "dates_taken", None)
         if taken is not None:
-            return self.date in taken
+            return self.date in taken and self.date != getattr(self, "date_held", None)
         return Measurement.objects.filter(indicator_id=self.indicator_id, date=self.date).exclude(pk=self.pk).exists()
 
     def first_save_winner(self):

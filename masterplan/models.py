@@ -305,9 +305,11 @@ class NumberedInPlan(models.Model):
         else:
             clash = self.siblings().filter(number=self.number).exclude(pk=self.pk).exists()
         if clash:
-            message = _("Der findes allerede nummer %(number)s i denne plan. Vælg et andet nummer.") % {
-                "number": self.number}
-            raise ValidationError({"number": message}, code="unique")
+            raise ValidationError({"number": self.number_taken(self.number)}, code="unique")
+
+    @staticmethod
+    def number_taken(number) -> str:
+        return _("Der findes allerede nummer %(number)s i denne plan. Vælg et andet nummer.") % {"number": number}
 
     def validate_constraints(self, exclude=None):
         # The (plan, number) constraint is covered by clean_number_unique().

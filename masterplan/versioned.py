@@ -4,6 +4,7 @@ newer one. Here, below every app that edits (masterplan's directions, initiative
 reports, indicators), so each can use it."""
 
 from django.db import IntegrityError, models, transaction
+from django.forms.models import construct_instance
 
 
 class StaleEdit(Exception):
@@ -59,8 +60,9 @@ class Versioned(models.Model):
                 if instance._state.adding:
                     return form.save()
                 current = cls.lock(instance.pk, form.cleaned_data.get("version") or 0)
-                for field in form._meta.fields:
-                    setattr(current, field, form.cleaned_data[field])
+                # As a ModelForm fills its instance: a field the POST left out that has a
+                # default keeps its value (an edit page from before a field was added).
+                construct_instance(form, current, form._meta.fields)
                 current.save_next_version()
                 return current
         except IntegrityError:

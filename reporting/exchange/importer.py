@@ -27,6 +27,8 @@ a new plan takes the file's order. An editor's import leaves the fields only
 administrators may change (`ADMIN_FIELDS`) as they are.
 """
 
+from collections import ChainMap
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -225,13 +227,23 @@ class Run(RowSheets):
 
     # --- directions and initiatives, matched by id, then by number -----------------------
 
-    def matcher(self, objects):
-        """Finds the object for a row: by its id, else by its number; each object once."""
+    def matcher(self, objects, sheet: str):
+        """Finds the object for a row: by its id, else by its number; each object once.
+
+        An object whose id stands on some row of the sheet is that row's, whatever number the
+        row gives it: a row without an id never takes it by number. (Inserting a new "1.1"
+        above the old one renumbered to "1.2" must not hand the old one's history to the new.)
+        """
         by_pk = {o.pk: o for o in objects}
         by_number = {o.number: o for o in objects}
+        claimed_by_id = {_row_id(data) for _, data in self.parsed.sheets.get(sheet, [])} & set(by_pk)
 
         def match(row_id, number):
-            obj = by_pk.get(row_id) or (by_number.get(number) if number is not None else None)
+            obj = by_pk.get(row_id)
+            if obj is None and number is not None:
+                obj = by_number.get(number)
+                if obj is not None and obj.pk in claimed_by_id:
+                    obj = None
             if obj is not None and obj.pk in by_pk:
                 del by_pk[obj.pk]
                 return obj
@@ -243,7 +255,7 @@ class Run(RowSheets):
         keys = list(DirectionForm._meta.fields)
         existing = [] if created else list(plan.directions.order_by("order", "number"))
         rank = {d.pk: n for n, d in enumerate(existing)}
-        match, unclaimed = self.matcher(existing)
+        match, unclaimed = self.matcher(existing, SHEET_DIRECTIONS)
         last = max((d.order for d in existing), default=0)
         directions, file_ranks = {}, []  # number → direction (unsaved if its row has errors)
         for position, (row, data) in enumerate(self.parsed.sheets[SHEET_DIRECTIONS], start=1):
@@ -263,7 +275,10 @@ class Run(RowSheets):
             change = None if is_new else self.change(SHEET_DIRECTIONS, str(direction), before,
                                                      values_of(direction, keys))
             if change and not self.may_write(SHEET_DIRECTIONS, direction, change.label, change.fields):
+                if directions.get(direction.number) is direction:  # the number the portal keeps
+                    del directions[direction.number]
                 direction.refresh_from_db()
+                directions.setdefault(direction.number, direction)
                 change = None
             if not is_new:
                 file_ranks.append(rank[direction.pk])
@@ -288,7 +303,7 @@ class Run(RowSheets):
         keys += ["responsible_user", "direction"]  # a row found by its id may renumber its initiative
         existing = [] if created else list(plan.initiatives.select_related("responsible_user", "direction"))
         rank = {i.pk: n for n, i in enumerate(existing)}
-        match, unclaimed = self.matcher(existing)
+        match, unclaimed = self.matcher(existing, SHEET_INITIATIVES)
         last = {}  # direction pk → highest order in it
         for initiative in existing:
             last[initiative.direction_id] = max(last.get(initiative.direction_id, 0), initiative.order)
@@ -297,15 +312,18 @@ class Run(RowSheets):
             links.setdefault(link.initiative_id, {})[link.direction.number] = link
         lookups = {"direction": directions, "responsible_user": self.users()}
         initiatives, positions, file_ranks = {}, {}, []
-        # The plan's numbers as the database holds them at each row, plus the new rows about
-        # to be inserted: each row's number is checked against this (clean_number_unique).
-        taken = {i.number: i for i in existing}
+        # Numbers are checked in memory (clean_number_unique): an existing row's against the
+        # plan's numbers as the database holds them at that row plus the new rows'; a new row's
+        # against the other new rows', and after the sheet against the plan as it then stands
+        # (new rows are inserted last, so they may take a number an earlier or later row freed).
+        taken, new_numbers, new_rows = {i.number: i for i in existing}, {}, {}
         for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
             number = _key(InitiativeForm, "number", data.get("number"))
             initiative = match(_row_id(data), number)
             is_new = initiative is None
             initiative = initiative or Initiative()
-            initiative.numbers_taken, old_number = taken, initiative.number
+            initiative.numbers_taken = new_numbers if is_new else ChainMap(taken, new_numbers)
+            old_number = initiative.number
             before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
             self.tick(checked=1)
             form = InitiativeForm(data, instance=initiative, lookups=lookups)
@@ -327,7 +345,10 @@ class Run(RowSheets):
                 change.fields.append((columns["cross_links"].header, ", ".join(map(str, sorted(current))),
                                       ", ".join(map(str, wanted))))
             if change and not self.may_write(SHEET_INITIATIVES, initiative, label, change.fields):
+                if initiatives.get(initiative.number) is initiative:  # the number the portal keeps
+                    del initiatives[initiative.number]
                 initiative.refresh_from_db()
+                initiatives.setdefault(initiative.number, initiative)
                 continue
             direction = initiative.direction
             positions[direction.pk] = positions.get(direction.pk, 0) + 1
@@ -349,27 +370,44 @@ class Run(RowSheets):
                 initiative.order = order
                 initiative.save()
                 self.tick(written=1)
-            if taken.get(old_number) is initiative:
-                del taken[old_number]
-            taken[initiative.number] = initiative
+            if is_new:
+                new_numbers[initiative.number], new_rows[initiative.number] = initiative, row
+            else:
+                if taken.get(old_number) is initiative:
+                    del taken[old_number]
+                taken[initiative.number] = initiative
             self.write_cross_links(row, initiative, current, wanted, directions)
             if is_new:
                 sheet.new.append(label)
             elif change:
                 sheet.changed.append(change)
         sheet.reordered = out_of_order(file_ranks)
-        self.create_pending()  # the new cross-links
-        if not self.parsed.is_extract:
+        if not self.parsed.is_extract:  # first, so a new row may take a removed one's number
             for initiative in unclaimed.values():
                 label = f"{initiative.number} {initiative.title}"
                 if self.may_write(SHEET_INITIATIVES, initiative, label):
                     sheet.removed.append(label)
                     initiative.delete()
+        self.refuse_taken_numbers(plan, new_numbers, new_rows)
+        self.create_pending()  # the new initiatives, then the new cross-links
+        if not self.parsed.is_extract:
             for direction in self.removed_directions.values():
                 if self.may_write(SHEET_DIRECTIONS, direction, str(direction)) and not direction.initiatives.exists():
                     self.sheets[SHEET_DIRECTIONS].removed.append(str(direction))
                     direction.delete()
         return initiatives
+
+    def refuse_taken_numbers(self, plan, new_numbers: dict, new_rows: dict):
+        """A new row whose number the plan still has, once the sheet's other rows are written,
+        is a problem on that row (one query); it and its cross-links are not inserted."""
+        column = _columns(SHEET_INITIATIVES)["number"].header
+        clashing = set(plan.initiatives.filter(number__in=list(new_numbers)).values_list("number", flat=True))
+        for number in clashing:
+            self.parsed.add(SHEET_INITIATIVES, new_rows[number], column, Initiative.number_taken(number))
+        refused = {id(new_numbers[number]) for number in clashing}  # unsaved rows are not hashable
+        for model, objects in self.creating.items():
+            self.creating[model] = [o for o in objects
+                                    if id(o) not in refused and id(getattr(o, "initiative", None)) not in refused]
 
     def save_changed_initiative(self, initiative, before, order):
         """A changed status is recorded the way the browser records it (`change_status`)."""

@@ -186,7 +186,8 @@ def write_measurements(run, indicators: dict) -> None:
         before = values_of(measurement, keys)
         if indicator is not None and indicator.pk:
             dates = taken.setdefault(indicator.pk, set())
-            measurement.dates_taken = dates if is_new else dates - {measurement.date}
+            measurement.dates_taken = dates
+            measurement.date_held = None if is_new else measurement.date  # its own date is not "another"
         form = MeasurementRowForm(data, instance=measurement, lookups=lookups)
         if not form.is_valid():
             run.form_problems(SHEET_MEASUREMENTS, row, form)

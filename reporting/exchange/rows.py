@@ -29,9 +29,15 @@ class RowSheets:
         self.creating.setdefault(type(obj), []).append(obj)
 
     def create_pending(self):
-        for model, objects in self.creating.items():
-            audit.bulk_create(model, objects)
-            self.tick(written=len(objects))
+        """Insert the waiting rows, a model's rows together; a model whose rows point at
+        another waiting model's (a new initiative's cross-links) after that model."""
+        def waits_for_another(model):
+            return any(field.is_relation and field.related_model in self.creating and field.related_model is not model
+                       for field in model._meta.concrete_fields)
+
+        for model in sorted(self.creating, key=waits_for_another):
+            audit.bulk_create(model, self.creating[model])
+            self.tick(written=len(self.creating[model]))
         self.creating = {}
 
     def row_forms(self, title, form_class, initiatives, make, lookups=None):

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -84,7 +85,11 @@ def _preview_content(plan, year, side):
     gathers it again. The edition itself is read on every view.
     """
     edition = _editions(plan, year).first() or ReportEdition.unsaved_default(plan, year)
-    key = change_key("report-preview", plan, year, get_language())
+    # Also what the report shows that is not the plan's audited data: the municipality's name
+    # and logo on the cover, and today (a draft's "Data pr.").
+    organization = plan.organization
+    key = change_key("report-preview", plan, year, get_language(), timezone.localdate(), organization.name,
+                     organization.logo.name)
     meta = cache.get(key)  # (content hash, number of pages)
     body = None
     if meta is not None:

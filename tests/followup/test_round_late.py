@@ -101,3 +101,16 @@ def test_the_pointer_costs_no_query_on_pages_that_do_not_show_it(client, round_,
     with CaptureQueriesContext(connection) as ctx:
         client.get(initiative.get_absolute_url())
     assert not [q for q in ctx.captured_queries if "followup_updaterequest" in q["sql"] and "COUNT" in q["sql"]]
+
+
+def test_only_the_newest_round_takes_requests_for_new_initiatives(client, editor, round_, late, plan, soon):
+    from followup.models import FollowUpRound
+
+    newer = FollowUpRound.open(plan, 2026, soon, "", editor)
+    client.force_login(editor)
+    assert "er kommet til" not in client.get(URL).content.decode()  # 2025 is no longer the newest
+    response = client.post(MISSING)
+    assert response.status_code == 409
+    assert "Kun den nyeste opfølgningsrunde kan få indberetninger for nye initiativer." in response.content.decode()
+    assert not UpdateRequest.objects.filter(round=round_, initiative=late).exists()
+    assert UpdateRequest.objects.filter(round=newer, initiative=late).exists()  # opened after it was added

@@ -98,3 +98,13 @@ def test_a_direction_without_statement_is_refused_and_a_stale_form_too(client, e
 def test_readers_see_no_edit_link(client, reader, directions):
     client.force_login(reader)
     assert "Redigér teksterne" not in client.get(directions[0].get_absolute_url()).content.decode()
+
+
+def test_a_post_without_the_list_fields_keeps_the_lists(client, editor, initiative):
+    """An edit page loaded before the lists were on it: its POST has no list fields."""
+    initiative.actions = ["Bliver stående"]
+    initiative.save()
+    client.force_login(editor)
+    assert post(client, initiative, title="Ny titel").status_code == 302
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.actions) == ("Ny titel", ["Bliver stående"])

@@ -133,7 +133,7 @@ def cases(plan, initiative, directions):
         "round": ("get", f"{rounds}/2025/", {}, READ),
         "round open": ("post", f"{rounds}/2025/open/", {"deadline": deadline.isoformat()}, write(302)),
         "round approve": ("post", f"{rounds}/2024/approve/", {"requests": [in_review.pk]}, write(302)),
-        "round missing": ("post", f"{rounds}/2024/missing/", {}, write(302)),
+        "round missing": ("post", f"{rounds}/2026/missing/", {}, write(302)),
         "request": ("get", f"{rounds}/2026/requests/{waiting.pk}/", {}, request_page),
         "request save": ("post", f"{rounds}/2026/requests/{waiting.pk}/", owner_post, owner_write(302)),
         "request review": ("post", f"{rounds}/2024/requests/{in_review.pk}/review/",

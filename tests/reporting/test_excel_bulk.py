@@ -91,3 +91,57 @@ def test_one_measurement_per_date_also_among_new_rows(initiative):
     problems = refused(edited(exported(plan), edit), plan)
     assert problems == ["Målinger 4 Dato: Der findes allerede en måling for 1. juni 2025."], problems
     assert (db_state(), list(Measurement.objects.values())) == before
+
+
+def test_an_existing_rows_new_link_before_a_new_initiative_with_links(initiative):
+    """Cross-links of an existing row are queued before the first new initiative: the new
+    initiative is still inserted first, then every link."""
+    plan = initiative.plan
+
+    def edit(wb):
+        ws = wb["Initiativer"]
+        ws[f"{column(ws, 'Understøtter også retning')}2"] = "2, 3"
+        add_initiative(ws, "3.1", 3, "Ny med link", links="1")
+
+    run(edited(exported(plan), edit), plan)
+    new = Initiative.objects.get(plan=plan, number="3.1")
+    assert list(CrossLink.objects.filter(initiative=new).values_list("direction__number", flat=True)) == [1]
+    assert sorted(CrossLink.objects.filter(initiative=initiative).values_list("direction__number", flat=True)) == [2, 3]
+
+
+def test_a_new_row_above_the_old_one_renumbered_keeps_each_identity(initiative):
+    """Insert a new 1.1 on top and renumber the old 1.1 (found by its id) to 1.2: the old
+    initiative keeps its id, activities and history; the new row is a new initiative."""
+    plan = initiative.plan
+
+    def edit(wb):
+        ws = wb["Initiativer"]
+        ws.insert_rows(2)
+        for header, value in (("Nummer", "1.1"), ("Retning", 1), ("Titel", "Helt nyt initiativ")):
+            ws[f"{column(ws, header)}2"] = value
+        ws[f"{column(ws, 'Nummer')}3"] = "1.2"
+        activities = wb["Aktiviteter"]
+        activities[f"{column(activities, 'Initiativ')}2"] = "1.2"  # the old one's activity follows it
+
+    run(edited(exported(plan), edit), plan)
+    old = Initiative.objects.get(pk=initiative.pk)
+    assert (old.number, old.title) == ("1.2", "Sagsbehandlingstider")
+    assert list(old.activities.values_list("text", flat=True)) == ["Analyse af arbejdsgange."]
+    new = Initiative.objects.get(plan=plan, number="1.1")
+    assert new.pk != initiative.pk and new.title == "Helt nyt initiativ"
+
+
+def test_a_new_rows_number_is_checked_against_the_plan_as_the_sheet_leaves_it(initiative, directions):
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[1], number="2.1", title="Bliver stående")
+    before = db_state()
+
+    def clash(wb):  # a new 2.1 above the existing 2.1, which keeps its number
+        ws = wb["Initiativer"]
+        ws.insert_rows(2)
+        for header, value in (("Nummer", "2.1"), ("Retning", 2), ("Titel", "Ny")):
+            ws[f"{column(ws, header)}2"] = value
+
+    problems = refused(edited(exported(plan), clash), plan)
+    assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 2.1 i denne plan. Vælg et andet nummer."]
+    assert db_state() == before
