@@ -28,7 +28,7 @@ def test_konsulent_changes_status_adds_activity_ticks_cross_link_and_sees_histor
     confirmation.wait_for()
     assert "Status er gemt." in confirmation.inner_text()
     # Focus moves to the confirmation once htmx has settled the swap.
-    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('swap-confirmation')")
+    page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('swap-confirmation')")
     assert "I gang – risiko" in status.inner_text()
 
     # An activity in 2025, 2. halvår.
