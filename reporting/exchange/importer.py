@@ -92,6 +92,15 @@ def _key(form_class, name, value):
         return None
 
 
+def _keep_as_saved(obj, by_number: dict):
+    """A row whose change the conflict rule refused: the object goes back to what the portal
+    has, and the later sheets find it by the number it keeps, not the one the row gave it."""
+    if by_number.get(obj.number) is obj:
+        del by_number[obj.number]
+    obj.refresh_from_db()
+    by_number.setdefault(obj.number, obj)
+
+
 def _row_id(data):
     try:
         return IntCell(required=False).to_python(data.get("id"))
@@ -275,10 +284,7 @@ class Run(RowSheets):
             change = None if is_new else self.change(SHEET_DIRECTIONS, str(direction), before,
                                                      values_of(direction, keys))
             if change and not self.may_write(SHEET_DIRECTIONS, direction, change.label, change.fields):
-                if directions.get(direction.number) is direction:  # the number the portal keeps
-                    del directions[direction.number]
-                direction.refresh_from_db()
-                directions.setdefault(direction.number, direction)
+                _keep_as_saved(direction, directions)
                 change = None
             if not is_new:
                 file_ranks.append(rank[direction.pk])
@@ -345,10 +351,7 @@ class Run(RowSheets):
                 change.fields.append((columns["cross_links"].header, ", ".join(map(str, sorted(current))),
                                       ", ".join(map(str, wanted))))
             if change and not self.may_write(SHEET_INITIATIVES, initiative, label, change.fields):
-                if initiatives.get(initiative.number) is initiative:  # the number the portal keeps
-                    del initiatives[initiative.number]
-                initiative.refresh_from_db()
-                initiatives.setdefault(initiative.number, initiative)
+                _keep_as_saved(initiative, initiatives)
                 continue
             direction = initiative.direction
             positions[direction.pk] = positions.get(direction.pk, 0) + 1
