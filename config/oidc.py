@@ -28,6 +28,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from axes.handlers.proxy import AxesProxyHandler
 from config.oidc_settings import parse_memberships
+from config.sessions import UserFromSession
 from masterplan.models import Membership, Organization
 
 log = logging.getLogger("portal.security")
@@ -98,8 +99,9 @@ def _claim_values(value) -> list[str]:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
 
-class PortalOIDCBackend(OIDCAuthenticationBackend):
-    """Finds the portal user the provider vouches for, or refuses with a reason."""
+class PortalOIDCBackend(UserFromSession, OIDCAuthenticationBackend):
+    """Finds the portal user the provider vouches for, or refuses with a reason. A logged-in
+    request's user comes with its session, and an inactive user is nobody (`UserFromSession`)."""
 
     def authenticate(self, request, **kwargs):
         attempt = getattr(request, "sso_attempt", None)

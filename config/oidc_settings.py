@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 SSO_BACKENDS = [
     "config.security.AxesBackend",
     "config.oidc.PortalOIDCBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.sessions.ModelBackend",
 ]
 MATCH_CLAIMS = ("email", "preferred_username", "upn")
 

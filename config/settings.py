@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "masterplan.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.sessions.AuthenticationMiddleware",  # request.user read with the session (config/sessions)
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.security.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -121,7 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # without a request, which no web login makes, through to the next backend).
 AUTHENTICATION_BACKENDS = [
     "config.security.AxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.sessions.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -221,6 +221,9 @@ if not DEBUG:
 SESSION_IDLE_SECONDS = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "60")) * 60
 SESSION_MAX_SECONDS = int(os.environ.get("DJANGO_SESSION_MAX_HOURS", "10")) * 60 * 60
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+# Django's database sessions, each row naming its user, so a logged-in request reads its
+# session and its user in one query (config/sessions: the store, the middleware, the backend).
+SESSION_ENGINE = "config.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 # /healthz is probed by the load balancer over plain HTTP on the internal network.
@@ -230,16 +233,14 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # production with several workers or servers, set DJANGO_CACHE_URL to a shared Redis
 # (redis://host:6379/0): the dashboard, direction and report pages computed once per change
 # of the plan then serve every worker, the rate limits count across them, and sessions are
-# read from the cache instead of the database on every request ("cached_db": written
-# through to the database, so a logout or an expired session ends in every process at once).
-# Per-process caches never hold sessions: a logout in one worker could not reach the others.
+# Sessions stay in the database either way: a request reads its session and its user there in
+# one query (config.sessions), where a cache would add a round trip for the user.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis://, rediss:// or unix:// address.")
     CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "masterplan")}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Lock-out after repeated failed logins (django-axes): AXES_FAILURE_LIMIT failures for
 # one username from one IP address lock that pair for AXES_COOLOFF_TIME, never for ever.

@@ -202,33 +202,46 @@ def register(label: str, ignore_fields=()):
     post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
 
 
-def last_change_of(outer: str = "pk"):
-    """Subquery: the id of the newest audit entry of the plan at `OuterRef(outer)`.
-
-    Every write to a plan's data is audited, so this id moves on every change: pages keyed by
-    it (the public site, the dashboard) show a change at once, in every process, without
-    invalidation signals. One index lookup (`audit_plan_latest`).
-    """
-    from django.db.models import OuterRef
-
-    AuditEntry = apps.get_model("initiatives", "AuditEntry")
-    return AuditEntry.objects.filter(plan_pk=OuterRef(outer)).order_by("-id").values("id")[:1]
-
-
-def last_change(plan) -> int:
-    """The id of the plan's newest audit entry (0 before its first): see `last_change_of`.
-
-    Written as SQL because it runs on every page served from the cache, where compiling the
-    ORM's query (or the same as a subquery of the plan's) took several times as long as
-    running it: one lookup in the index `audit_plan_latest`.
-    """
+def _last_change_sql(plan_id: str) -> str:
+    """SELECT the id of the newest audit entry of the plan whose id is `plan_id` (SQL)."""
     from django.db import connection
 
     AuditEntry = apps.get_model("initiatives", "AuditEntry")
     quote = connection.ops.quote_name
     table, column = quote(AuditEntry._meta.db_table), quote(AuditEntry._meta.get_field("plan_pk").column)
+    return f"SELECT {quote('id')} FROM {table} WHERE {column} = {plan_id} ORDER BY {quote('id')} DESC LIMIT 1"
+
+
+def last_change_of():
+    """Annotation for a query of plans: the id of each plan's newest audit entry.
+
+    Every write to a plan's data is audited, so this id moves on every change: pages keyed by
+    it (the public site, the dashboard, the direction and report pages) show a change at once,
+    in every process, without invalidation signals. One index lookup (`audit_plan_latest`) in
+    the plan's own query, so a page served from the cache makes no round trip for it.
+
+    Written as SQL because it runs on every page served from the cache, where compiling the
+    ORM's subquery took longer than running it. It names the plan table itself, so it
+    belongs to a query of plans (`Plan.objects…annotate(last_change=last_change_of())`), not
+    to one that reaches plans through a relation.
+    """
+    from django.db import connection
+    from django.db.models import BigIntegerField
+    from django.db.models.expressions import RawSQL
+
+    Plan = apps.get_model("masterplan", "Plan")
+    quote = connection.ops.quote_name
+    plan_id = f"{quote(Plan._meta.db_table)}.{quote(Plan._meta.pk.column)}"
+    return RawSQL(_last_change_sql(plan_id), [], output_field=BigIntegerField())
+
+
+def last_change(plan) -> int:
+    """The id of the plan's newest audit entry (0 before its first), for a plan read
+    without `last_change_of()`."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE {column} = %s ORDER BY id DESC LIMIT 1", [plan.pk])
+        cursor.execute(_last_change_sql("%s"), [plan.pk])
         row = cursor.fetchone()
     return row[0] if row else 0
 

@@ -22,7 +22,7 @@ from masterplan.labels import choice_labels
 from masterplan.models import Direction
 from masterplan.views import get_plan_for_editor, get_plan_for_user
 
-from .audit import change_key
+from .audit import change_key, last_change_of
 from .forms import DirectionForm, NewDirectionForm, PlanFilterForm
 from .models import Activity, Initiative, Period
 from .views import edit_versioned_page
@@ -112,7 +112,7 @@ def direction_detail(request: HttpRequest, slug: str, number: int) -> HttpRespon
     The table is the same for everybody who may read the plan, so each of its pages is
     rendered once per change of the plan and then served from the cache.
     """
-    plan = get_plan_for_user(request.user, slug)
+    plan = get_plan_for_user(request.user, slug, last_change=last_change_of())
     direction = get_object_or_404(plan.directions, number=number)
     page = Paginator(direction.initiatives.order_by("order", "id"), DIRECTION_PAGE_SIZE).get_page(
         request.GET.get("side"))

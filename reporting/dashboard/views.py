@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from followup.models import FollowUpRound
 from indicators.overview import overview as indicator_overview
-from initiatives.audit import change_key
+from initiatives.audit import change_key, last_change_of
 from initiatives.models import Initiative
 from masterplan.views import get_plan_for_user
 
@@ -57,7 +57,7 @@ def dashboard_content(request: HttpRequest, plan, partial: bool) -> str:
 def plan_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The manager's one-page overview. Read-only for every role, the same for all of them,
     so its content is computed once per change of the plan and then served from the cache."""
-    plan = get_plan_for_user(request.user, slug)
+    plan = get_plan_for_user(request.user, slug, last_change=last_change_of())
     # A history-restore request (back button after hx-push-url) needs the whole page.
     partial = bool(request.htmx and not request.htmx.history_restore_request)
     key = content_key(plan, request, partial)

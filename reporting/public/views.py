@@ -11,7 +11,6 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -31,7 +30,7 @@ from .models import Feedback
 def get_public_plan(slug: str):
     """The published plan with the id of its latest change, or 404: the one access
     rule of the public side (`Plan.objects.public()`)."""
-    return get_object_or_404(data.public_plans().annotate(last_change=Subquery(last_change_of())), slug=slug)
+    return get_object_or_404(data.public_plans().annotate(last_change=last_change_of()), slug=slug)
 
 
 FILTER_PARAMS = ["q", "status", "phase", "direction", "supports", "year"]

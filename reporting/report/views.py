@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -65,7 +65,7 @@ def _pdf_response(pdf: bytes, plan, year, final: bool) -> HttpResponse:
 @login_required
 @require_GET
 def report_preview(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    plan = get_plan_for_user(request.user, slug, last_change=Subquery(last_change_of()))
+    plan = get_plan_for_user(request.user, slug, last_change=last_change_of())
     _check_year(plan, year)
     return _preview_page(request, plan, year)
 

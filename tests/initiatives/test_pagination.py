@@ -100,6 +100,10 @@ def test_direction_page_shows_a_page_of_initiatives_with_their_activities(client
     assert computed == [computed[0]] * 3
     cached = [count(side) for side in (1, 6, 3)]
     assert cached == [cached[0]] * 3 and cached[0] < computed[0]
+    # Served: the session with its user, the plan with its latest change, the direction, its number
+    # of initiatives (the pager) and whether the reader may edit; computed: + the page's
+    # initiatives, their cross-links and their activities.
+    assert (cached[0], computed[0]) == (5, 8)
 
 
 def test_direction_page_shows_a_change_at_once(client, reader, large, directions):

@@ -52,7 +52,7 @@ def test_home_counts_each_plans_directions_and_initiatives_on_their_own(client, 
     with CaptureQueriesContext(connection) as ctx:
         content = " ".join(client.get("/").content.decode().split())
     assert "3 retninger · 2 initiativer" in content
-    assert len(ctx.captured_queries) == 4  # session, user, the plans with their counts, the waiting requests
+    assert len(ctx.captured_queries) == 3  # the session with its user, the plans with their counts, the waiting requests
 
 
 def test_outsider_gets_404_for_plan_and_initiative(client, outsider, plan, initiative):

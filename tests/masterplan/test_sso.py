@@ -51,7 +51,7 @@ def test_oidc_is_off_by_default():
 import logging  # noqa: E402
 
 import pytest  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from masterplan.models import Membership  # noqa: E402
@@ -98,6 +98,20 @@ def test_matching_user_is_logged_in_and_next_is_kept(client, sso, idp_browser, e
     assert editor.get_full_name() == "Rikke Redaktør"  # from the claims, as the user had no name
     [event] = sso_events(caplog)
     assert (event.event, event.user) == ("login", editor.username)
+
+
+def test_a_user_logged_in_by_sso_and_then_deactivated_is_logged_out_at_once(client, sso, idp_browser, editor, plan):
+    """mozilla-django-oidc's backend reads the session's user without looking at is_active;
+    the portal's (config.sessions.UserFromSession) ends such a session at the next request."""
+    editor.email = "redaktoer@testkommune.dk"
+    editor.save()
+    response = sso_login(client, idp_browser, sso.person(email=editor.email), next_url=f"/plans/{plan.slug}/")
+    assert response.status_code == 302
+    assert client.session[BACKEND_SESSION_KEY] == "config.oidc.PortalOIDCBackend"
+    assert client.get(f"/plans/{plan.slug}/").status_code == 200
+    get_user_model().objects.filter(pk=editor.pk).update(is_active=False)
+    response = client.get(f"/plans/{plan.slug}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_unknown_email_is_refused_with_the_address_and_logged(client, sso, idp_browser, editor, caplog):

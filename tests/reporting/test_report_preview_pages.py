@@ -153,10 +153,11 @@ def test_every_page_costs_the_same_queries_and_a_cached_page_gathers_nothing(
     assert built == [1]
     counts = {side: queries(long_plan, side) for side in (1, 3, 5, 8, 99)}
     assert built == [1]  # every page was rendered from the one snapshot, and kept
-    # Session, user, plan (with its last change), edition, may edit, the PDF's render, the editions.
-    assert set(counts.values()) == {7} and gathered > 7
+    # The session with its user, plan (with its last change), edition, may edit, the PDF's render,
+    # the editions.
+    assert set(counts.values()) == {6} and gathered > 6
     queries(small)
-    assert queries(small) == 7  # a plan of one page (no direction at all) costs the same
+    assert queries(small) == 6  # a plan of one page (no direction at all) costs the same
 
 
 def test_a_change_to_the_plan_shows_on_every_page_at_once(client, reader, editor, long_plan, settings):

@@ -1,0 +1,118 @@
+"""Sessions that carry their user, so a logged-in request reads both in one query.
+
+Django's database sessions keep the user's id only inside the encoded session data: every
+logged-in request reads its session row and then its user row, two round trips before the
+page itself starts. Here each session row also names its user (Django's documented way of
+extending the database session engine, `AbstractBaseSession`), the row is read joined to
+that user, and authentication takes the user from that row instead of asking again.
+
+Nothing is cached: the user is read in the session's own query, as fresh as Django's lookup,
+and then checked exactly as Django checks it (the session's password hash in
+`django.contrib.auth.get_user`, and `is_active` in the backends below).
+
+    SESSION_ENGINE = "config.sessions"
+    MIDDLEWARE: "config.sessions.AuthenticationMiddleware" in place of Django's
+    AUTHENTICATION_BACKENDS: "config.sessions.ModelBackend" in place of Django's
+"""
+
+import contextvars
+import logging
+
+from django.contrib import auth
+from django.contrib.auth import backends
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.sessions.backends import db
+from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+# The user read with this request's session, while `get_user` authenticates the request.
+_session_user = contextvars.ContextVar("session_user", default=None)
+
+
+def _user_id(data: dict):
+    """The logged-in user's id in session data, as the user model's key (None if none)."""
+    value = data.get(auth.SESSION_KEY)
+    if value is None:
+        return None
+    try:
+        return auth.get_user_model()._meta.pk.to_python(value)
+    except ValidationError:
+        return None
+
+
+class SessionStore(db.SessionStore):
+    """Django's database session store on `config.models.Session`, whose rows name their user.
+
+    `user_row` is the user read with the session (None when the session names none, or
+    was not read from the database).
+    """
+
+    user_row = None
+
+    @classmethod
+    def get_model_class(cls):
+        from config.models import Session
+
+        return Session
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = _user_id(data)
+        return session
+
+    async def acreate_model_instance(self, data):
+        session = await super().acreate_model_instance(data)
+        session.user_id = _user_id(data)
+        return session
+
+    def _get_session_from_db(self):
+        try:
+            session = self.model.objects.select_related("user").get(
+                session_key=self.session_key, expire_date__gt=timezone.now())
+        except (self.model.DoesNotExist, SuspiciousOperation) as e:
+            if isinstance(e, SuspiciousOperation):  # as Django's store
+                logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
+            self._session_key = None
+            return None
+        self.user_row = session.user
+        return session
+
+
+def get_user(request):
+    """`request.user`: Django's `auth.get_user`, with the backend handed the user row that
+    came with the session (see `UserFromSession`)."""
+    if not hasattr(request, "_cached_user"):
+        session = request.session
+        session.get(auth.SESSION_KEY)  # reads the session, and with it its user
+        token = _session_user.set(getattr(session, "user_row", None))
+        try:
+            request._cached_user = auth.get_user(request)
+        finally:
+            _session_user.reset(token)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with `request.user` from `get_user` above."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: get_user(request))
+
+
+class UserFromSession:
+    """Backend mixin: `get_user` takes the user read with the session when it is the user
+    asked for, and otherwise reads it as the backend does. Either way an inactive user is
+    nobody, whichever backend logged them in (the single sign-on backend's own `get_user`
+    does not look), so deactivating a user ends their sessions at once."""
+
+    def get_user(self, user_id):
+        user = _session_user.get()
+        if user is None or str(user.pk) != str(user_id):
+            user = super().get_user(user_id)
+        return user if user is not None and getattr(user, "is_active", True) else None
+
+
+class ModelBackend(UserFromSession, backends.ModelBackend):
+    """Django's username and password backend, taking the user from the session."""
