@@ -22,6 +22,11 @@ class Session(AbstractBaseSession):
         verbose_name = _("session")
         verbose_name_plural = _("sessioner")
 
+    def __str__(self) -> str:
+        # Never the key (Django's __str__): the admin lists a user's sessions when deleting
+        # them, and a key shown is a login taken.
+        return str(_("session"))
+
     @classmethod
     def get_session_store_class(cls):
         from config.sessions import SessionStore

@@ -232,7 +232,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # The cache: each process's own memory by default (the quick start, one process). In
 # production with several workers or servers, set DJANGO_CACHE_URL to a shared Redis
 # (redis://host:6379/0): the dashboard, direction and report pages computed once per change
-# of the plan then serve every worker, the rate limits count across them, and sessions are
+# of the plan then serve every worker, and the rate limits count across them.
 # Sessions stay in the database either way: a request reads its session and its user there in
 # one query (config.sessions), where a cache would add a round trip for the user.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")

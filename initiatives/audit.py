@@ -16,6 +16,7 @@ import hashlib
 from decimal import Decimal
 
 from django.apps import apps
+from django.db.models import BigIntegerField, Expression
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 _actor = contextvars.ContextVar("audit_actor", default=(None, ""))
@@ -221,18 +222,25 @@ def last_change_of():
     the plan's own query, so a page served from the cache makes no round trip for it.
 
     Written as SQL because it runs on every page served from the cache, where compiling the
-    ORM's subquery took longer than running it. It names the plan table itself, so it
-    belongs to a query of plans (`Plan.objects…annotate(last_change=last_change_of())`), not
-    to one that reaches plans through a relation.
+    ORM's subquery took longer than running it. It belongs to a query of plans
+    (`Plan.objects…annotate(last_change=last_change_of())`, also as a subquery), not to one
+    that reaches plans through a relation.
     """
-    from django.db import connection
-    from django.db.models import BigIntegerField
-    from django.db.models.expressions import RawSQL
+    return _LastChange()
 
-    Plan = apps.get_model("masterplan", "Plan")
-    quote = connection.ops.quote_name
-    plan_id = f"{quote(Plan._meta.db_table)}.{quote(Plan._meta.pk.column)}"
-    return RawSQL(_last_change_sql(plan_id), [], output_field=BigIntegerField())
+
+class _LastChange(Expression):
+    """`last_change_of()`: the lookup of the newest audit entry of the query's own plan row,
+    under whatever alias the query gives the plan table (a subquery renames it)."""
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        Plan = apps.get_model("masterplan", "Plan")
+        if compiler.query.model is not Plan:
+            raise ValueError("last_change_of() annotates a query of plans.")
+        table = compiler.quote_name(next(iter(compiler.query.alias_map)))  # the plan table, as aliased
+        return f"({_last_change_sql(f'{table}.{connection.ops.quote_name(Plan._meta.pk.column)}')})", []
 
 
 def last_change(plan) -> int:

@@ -22,6 +22,10 @@ def queries_of(client, url):
     return response, [q["sql"] for q in ctx.captured_queries]
 
 
+def sent_to_login(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
 def test_a_request_reads_its_session_and_its_user_in_one_query(client, editor, plan):
     client.force_login(editor)
     response, sql = queries_of(client, plan.get_absolute_url())
@@ -42,8 +46,7 @@ def test_a_deactivated_user_is_logged_out_at_the_next_request(client, editor, pl
     client.force_login(editor)
     assert client.get(plan.get_absolute_url()).status_code == 200
     get_user_model().objects.filter(pk=editor.pk).update(is_active=False)
-    response = client.get(plan.get_absolute_url())
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert sent_to_login(client.get(plan.get_absolute_url()))
 
 
 def test_a_password_changed_elsewhere_ends_the_session(client, editor, plan):
@@ -52,9 +55,8 @@ def test_a_password_changed_elsewhere_ends_the_session(client, editor, plan):
     assert client.get(plan.get_absolute_url()).status_code == 200
     editor.set_password("et helt andet kodeord")
     editor.save()
-    response = client.get(plan.get_absolute_url())
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert client.get(plan.get_absolute_url()).status_code == 302  # and it stays ended
+    assert sent_to_login(client.get(plan.get_absolute_url()))
+    assert sent_to_login(client.get(plan.get_absolute_url()))  # and it stays ended
 
 
 def test_deleting_a_user_deletes_their_sessions(editor, reader):
@@ -76,8 +78,7 @@ def test_a_session_naming_a_user_who_is_gone_is_nobody(client, editor, plan):
         cursor.execute("DELETE FROM masterplan_membership WHERE user_id = %s", [editor.pk])
         cursor.execute("DELETE FROM auth_user WHERE id = %s", [editor.pk])
     assert Session.objects.filter(session_key=key).exists()
-    response = client.get(plan.get_absolute_url())
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert sent_to_login(client.get(plan.get_absolute_url()))
 
 
 def test_an_anonymous_session_names_no_user(client, editor):
@@ -106,3 +107,42 @@ def test_clearsessions_removes_the_expired_sessions(editor, reader):
     Session.objects.filter(user=editor).update(expire_date=timezone.now() - timedelta(minutes=1))
     call_command("clearsessions")
     assert list(Session.objects.values_list("user_id", flat=True)) == [reader.pk]
+
+
+def test_the_admin_never_shows_a_session_key(client, editor):
+    """Deleting a user lists their sessions (they are deleted with them): by name, not key."""
+    victim = Client()
+    victim.force_login(editor)
+    key = victim.cookies["sessionid"].value
+    admin = get_user_model().objects.create_superuser("admin-sess", password="pw")
+    client.force_login(admin)
+    page = client.get(reverse("admin:auth_user_delete", args=[editor.pk]))
+    assert page.status_code == 200 and "session" in page.content.decode().lower()
+    assert key not in page.content.decode()
+
+
+def test_a_session_refused_for_its_user_is_ended_not_kept(client, editor, plan):
+    """Reactivating a deactivated user does not bring their old session back."""
+    client.force_login(editor)
+    key = client.cookies["sessionid"].value
+    get_user_model().objects.filter(pk=editor.pk).update(is_active=False)
+    assert sent_to_login(client.get(plan.get_absolute_url()))
+    assert not Session.objects.filter(session_key=key).exists()
+    get_user_model().objects.filter(pk=editor.pk).update(is_active=True)
+    assert sent_to_login(client.get(plan.get_absolute_url()))
+
+
+def test_the_upgrade_empties_djangos_old_session_table(db):
+    """Migration portal_config 0002: a session of the old table cannot come back."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore as OldStore
+    from django.contrib.sessions.models import Session as OldSession
+
+    old = OldStore()
+    old["note"] = "before the upgrade"
+    old.create()
+    assert OldSession.objects.filter(session_key=old.session_key).exists()
+    import_module("config.migrations.0002_end_sessions_of_the_old_table").delete_old_sessions(apps, None)
+    assert not OldSession.objects.exists()

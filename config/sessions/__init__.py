@@ -8,7 +8,10 @@ that user, and authentication takes the user from that row instead of asking aga
 
 Nothing is cached: the user is read in the session's own query, as fresh as Django's lookup,
 and then checked exactly as Django checks it (the session's password hash in
-`django.contrib.auth.get_user`, and `is_active` in the backends below).
+`django.contrib.auth.get_user`, and `is_active` in the backends below). A session whose user
+is refused (deactivated, deleted, or no longer matching its password hash) is ended, not
+just ignored, so reactivating the user does not bring it back. Synchronous requests only:
+the async path (`request.auser`) reads the user as Django does.
 
     SESSION_ENGINE = "config.sessions"
     MIDDLEWARE: "config.sessions.AuthenticationMiddleware" in place of Django's
@@ -66,6 +69,14 @@ class SessionStore(db.SessionStore):
         session.user_id = _user_id(data)
         return session
 
+    def clear(self):
+        super().clear()
+        self.user_row = None
+
+    def flush(self):
+        super().flush()
+        self.user_row = None
+
     def _get_session_from_db(self):
         try:
             session = self.model.objects.select_related("user").get(
@@ -84,12 +95,15 @@ def get_user(request):
     came with the session (see `UserFromSession`)."""
     if not hasattr(request, "_cached_user"):
         session = request.session
-        session.get(auth.SESSION_KEY)  # reads the session, and with it its user
+        named = session.get(auth.SESSION_KEY)  # reads the session, and with it its user
         token = _session_user.set(getattr(session, "user_row", None))
         try:
-            request._cached_user = auth.get_user(request)
+            user = auth.get_user(request)
         finally:
             _session_user.reset(token)
+        if named is not None and not user.is_authenticated and session.get(auth.SESSION_KEY) is not None:
+            session.flush()  # its user is refused: end it, as Django does for a changed password
+        request._cached_user = user
     return request._cached_user
 
 
@@ -111,7 +125,12 @@ class UserFromSession:
         user = _session_user.get()
         if user is None or str(user.pk) != str(user_id):
             user = super().get_user(user_id)
-        return user if user is not None and getattr(user, "is_active", True) else None
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def user_can_authenticate(self, user) -> bool:
+        """Django's ModelBackend rule (its own, where the backend has one): active users only."""
+        check = getattr(super(), "user_can_authenticate", None)
+        return check(user) if check else getattr(user, "is_active", True)
 
 
 class ModelBackend(UserFromSession, backends.ModelBackend):

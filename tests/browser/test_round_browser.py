@@ -97,6 +97,9 @@ def test_the_whole_follow_up_cycle(page, live_server, demo, mails_at_once, asser
     log_in(page, "konsulent")
     page.wait_for_url(f"**{PLAN}/rounds/2025/")
     page.get_by_label("Tilstand").select_option("submitted")
+    # The filter swaps the table in with htmx and pushes its URL: click in the new table, not
+    # in the old one as it is replaced (which lost the click now and then).
+    page.wait_for_url(re.compile(r"[?&]state=submitted"))
     page.get_by_role("link", name="Nexus Borger").click()
     page.wait_for_url(link)
     assert "Ingen godkendt indberetning fra 2024." in page.inner_text("aside")

@@ -89,3 +89,20 @@ def test_budget_lines_are_named_with_danish_amounts_in_the_history(initiative):
     assert AuditEntry.objects.get(model="budgetline").object_repr == "2025 Handleplan: 25.000.000 kr."
     line.amount = Decimal("1015699.50")
     assert str(line) == "2025 Handleplan: 1.015.699,50 kr."
+
+
+def test_a_plans_latest_change_is_read_in_its_own_query_also_as_a_subquery(plan, initiative, other_org):
+    """`last_change_of()` names the query's own plan row, whatever alias the plan table has."""
+    from masterplan.models import Organization, Plan
+    from initiatives.audit import last_change, last_change_of
+
+    quiet = Plan.objects.create(organization=other_org, title="Uden ændringer", slug="stille",
+                                period_start=2024, period_end=2026)
+    AuditEntry.objects.filter(plan_pk=quiet.pk).delete()
+    newest = AuditEntry.objects.filter(plan_pk=plan.pk).order_by("-id").values_list("id", flat=True)[0]
+    assert Plan.objects.annotate(last_change=last_change_of()).get(pk=plan.pk).last_change == newest == last_change(plan)
+    assert Plan.objects.annotate(last_change=last_change_of()).get(pk=quiet.pk).last_change is None
+    changed = Plan.objects.annotate(last_change=last_change_of()).filter(last_change__isnull=False)
+    assert list(Organization.objects.filter(plans__in=changed).distinct()) == [plan.organization]
+    with pytest.raises(ValueError):
+        list(Organization.objects.annotate(last_change=last_change_of()))
