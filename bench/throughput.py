@@ -142,9 +142,9 @@ def main():
 
 
 def _cpu_seconds() -> dict:
-    """CPU seconds (user + system) so far of the gunicorn processes and of PostgreSQL's."""
+    """CPU seconds (user + system) so far of each gunicorn and PostgreSQL process, by pid."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"web": 0.0, "db": 0.0}
+    seconds = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -153,18 +153,21 @@ def _cpu_seconds() -> dict:
             continue
         group = "web" if b"gunicorn" in command else "db" if command.startswith(b"postgres") else None
         if group:
-            totals[group] += (int(fields[11]) + int(fields[12])) / tick
-    return totals
+            seconds[pid] = (group, (int(fields[11]) + int(fields[12])) / tick)
+    return seconds
 
 
 def with_cpu(measure, port, path, seconds, threads, cookie=None):
-    """`measure`'s round, with the CPU ms a request took in gunicorn and in PostgreSQL."""
+    """`measure`'s round, with the CPU ms a request took in gunicorn and in PostgreSQL.
+    Counted per process, from what it had used before the round (0 if it started during
+    it); a process that ended during the round is left out rather than subtracted."""
     before = _cpu_seconds()
     result = measure(port, path, seconds, threads, cookie)
-    after = _cpu_seconds()
+    used = {"web": 0.0, "db": 0.0}
+    for pid, (group, total) in _cpu_seconds().items():
+        used[group] += total - before.get(pid, (group, 0.0))[1]
     requests = max(result["rps"] * seconds, 1)
-    return {**result, "cpu_web": (after["web"] - before["web"]) / requests * 1000,
-            "cpu_db": (after["db"] - before["db"]) / requests * 1000}
+    return {**result, "cpu_web": used["web"] / requests * 1000, "cpu_db": used["db"] / requests * 1000}
 
 
 def wrk_round(port, path, seconds, threads, cookie=None):

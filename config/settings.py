@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # is waited for (up to the timeout, in seconds): two saves at once then queue up and
     # the second sees the first's version (409), instead of a "database is locked" 500.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+# The queries every request makes (config.compiled) are prepared on PostgreSQL; 0 behind a
+# pooler that does not keep prepared statements between transactions (PgBouncer in
+# transaction mode before 1.21).
+DB_PREPARE = env_bool("DJANGO_DB_PREPARE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -107,15 +107,31 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
 
 
+# `reads_as(user)` for a superuser: every plan.
+EVERY_PLAN = "every plan"
+
+
+def reads_as(user):
+    """Whom the user reads plans as: None (not logged in: no plan), EVERY_PLAN (a superuser)
+    or the id of a member (their municipalities' plans and the published ones). The rule of
+    `PlanQuerySet.visible_to`, and of the compiled plan lookup (masterplan.views)."""
+    if not user.is_authenticated:
+        return None
+    return EVERY_PLAN if user.is_superuser else user.pk
+
+
 class PlanQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Plans the user may read: their municipalities' plans, and published ones."""
-        if not user.is_authenticated:
+        reader = reads_as(user)
+        if reader is None:
             return self.none()
-        if user.is_superuser:
-            return self
+        return self if reader is EVERY_PLAN else self.visible_to_member(reader)
+
+    def visible_to_member(self, user_id: int):
+        """`visible_to` for a member (`reads_as`), by the user's id."""
         return self.filter(
-            models.Q(organization__memberships__user=user) | models.Q(published=True)
+            models.Q(organization__memberships__user_id=user_id) | models.Q(published=True)
         ).distinct()
 
     def editable_by(self, user):

@@ -2,18 +2,50 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from .models import AccessibilityStatement, Plan
+from config.compiled import CompiledQuery
+
+from .models import EVERY_PLAN, AccessibilityStatement, Plan, reads_as
+
+
+# Every page of a plan starts by reading it with the access check: a query compiled once per
+# kind of reader and set of annotations (config.compiled), as building and compiling it took
+# longer than running it. Annotations are compared as the ORM compares expressions (by class
+# and arguments), so a view's `last_change_of()` is one entry, however often it is made.
+_SLUG, _USER_ID = "\x00slug\x00", -(2**62)
+_plan_queries: dict = {}
+
+
+def _plan_query(every_plan: bool, annotations: dict) -> CompiledQuery:
+    shape = (every_plan, frozenset(annotations.items()))
+    query = _plan_queries.get(shape)
+    if query is None:
+        def plans(slug, user_id=None):
+            plans = Plan.objects.select_related("organization").annotate(**annotations)
+            return (plans if user_id is None else plans.visible_to_member(user_id)).filter(slug=slug)
+
+        query = _plan_queries[shape] = CompiledQuery(plans, _SLUG) if every_plan else \
+            CompiledQuery(plans, _SLUG, _USER_ID)
+    return query
 
 
 def get_plan_for_user(user, slug: str, **annotations) -> Plan:
     """The plan, if the user may read it; 404 otherwise (never a hint that it exists).
-    `annotations` are read in the same query (e.g. the plan's latest change)."""
-    plans = Plan.objects.visible_to(user).select_related("organization")
-    return get_object_or_404(plans.annotate(**annotations) if annotations else plans, slug=slug)
+    `annotations` are read in the same query (e.g. the plan's latest change). Who may read
+    which plan is `reads_as`, the rule of `Plan.objects.visible_to` (tests/test_compiled.py)."""
+    reader = reads_as(user)
+    if reader is None:
+        raise Http404
+    if reader is EVERY_PLAN:
+        plans = _plan_query(True, annotations)(slug)
+    else:
+        plans = _plan_query(False, annotations)(slug, reader)
+    if not plans:
+        raise Http404
+    return plans[0]
 
 
 def get_plan_for_editor(user, slug: str) -> Plan:

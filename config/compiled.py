@@ -1,0 +1,139 @@
+"""Read queries the ORM compiles once, for the few that every request makes.
+
+A logged-in request reads its session with its user, and a plan's page reads the plan with
+the access check. Building and compiling those querysets took longer than running them
+(bench/README.md, "Throughput"). The SQL is the same every time and only the values differ,
+so `CompiledQuery` lets the ORM write it once per database connection and then runs it with
+each request's values. Rows are still read by the ORM's own iterable: select_related,
+annotations, converters and `from_db` all work as for the queryset itself.
+
+On PostgreSQL the query is also prepared (parsed and planned by the server once per
+connection, not on every request; the plan lookup's planning cost four times its running).
+Django leaves psycopg's prepared statements off, for poolers that do not keep them between
+transactions: DJANGO_DB_PREPARE=0 leaves these off too (PgBouncer in transaction mode
+before 1.21).
+
+    plan_by_slug = CompiledQuery(lambda slug: Plan.objects.filter(slug=slug), "\\x00slug\\x00")
+    plans = plan_by_slug("svendborg-masterplan")  # a list, as list(queryset) would give
+
+Values are bound by position: each marker, given where a value goes when the queryset is
+built, must reach the query's parameters exactly once and unchanged, which holds for strings
+and integers that no other parameter equals. A value is refused unless it has its marker's
+type, so nothing the ORM would have converted (dates, model instances) slips in unconverted.
+"""
+
+import functools
+import weakref
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+
+
+class _Compiled:
+    """One compiled query on one connection: the queryset, its compiler after `as_sql` (which
+    knows the columns and how to read them), its SQL and where the values go."""
+
+    def __init__(self, queryset, markers):
+        self.queryset = queryset
+        self.compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        self.positions = []
+        for marker in markers:
+            found = [i for i, param in enumerate(self.params) if type(param) is type(marker) and param == marker]
+            if len(found) != 1:
+                raise ImproperlyConfigured(f"The marker {marker!r} is {len(found)} of the query's parameters, "
+                                           f"not one: {self.params!r}")
+            self.positions.append(found[0])
+
+    def run(self, values) -> list:
+        params = list(self.params)
+        for position, value in zip(self.positions, values):
+            params[position] = value
+        compiler = _shallow_copy(self.compiler)
+        compiler.execute_sql = functools.partial(_execute, compiler, self.sql, tuple(params))
+        query = _shallow_copy(self.queryset.query)
+        query.get_compiler = lambda *args, **kwargs: compiler
+        queryset = _shallow_copy(self.queryset)  # never evaluated itself: its result cache is empty
+        queryset._query = query
+        return list(queryset)
+
+
+def _execute(compiler, sql, params, *args, **kwargs):
+    """The compiler's `execute_sql` for the ORM's iterable: the rows, in one chunk."""
+    with _cursor(compiler.connection) as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if compiler.has_extra_select:
+        rows = [row[:compiler.col_count] for row in rows]
+    return [rows]
+
+
+def _cursor(connection):
+    """Django's cursor (the time zone, the query log, execute wrappers) on PostgreSQL over a
+    psycopg cursor that prepares what it runs; elsewhere just Django's."""
+    if connection.vendor != "postgresql" or not settings.DB_PREPARE:
+        return connection.cursor()
+    connection.ensure_connection()
+    psycopg_connection = connection.connection
+    factory = psycopg_connection.cursor_factory
+    psycopg_connection.cursor_factory = _preparing_cursor()  # only while Django makes this one
+    try:
+        return connection.cursor()
+    finally:
+        psycopg_connection.cursor_factory = factory
+
+
+@functools.cache
+def _preparing_cursor():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Django's server-side binding cursor, having each query prepared (psycopg keeps
+        a connection's prepared statements, the most recent 100). Django turns psycopg's
+        preparing off for the connection (`prepare_threshold` None); it is on only for
+        this cursor's statement, so Django's own cursors behave as they always do."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            connection = self.connection
+            threshold, connection.prepare_threshold = connection.prepare_threshold, 0
+            try:
+                return super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                connection.prepare_threshold = threshold
+
+    return PreparingCursor
+
+
+def _shallow_copy(obj):
+    """A copy sharing obj's attributes, as `Query.clone` starts one (`copy.copy` would pickle
+    a queryset's state, and that runs the query)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+class CompiledQuery:
+    """A read query compiled once per database connection (connections are per thread) and
+    run with new values. `build(*markers)` returns the queryset."""
+
+    def __init__(self, build, *markers):
+        self.build, self.markers = build, markers
+        self._compiled = weakref.WeakKeyDictionary()
+        self._using = None
+
+    def __call__(self, *values) -> list:
+        if len(values) != len(self.markers):
+            raise TypeError(f"The query takes {len(self.markers)} values, not {len(values)}.")
+        for marker, value in zip(self.markers, values):
+            if type(value) is not type(marker):
+                raise TypeError(f"The query takes a {type(marker).__name__} here, not {value!r}.")
+        if self._using is None:
+            self._using = router.db_for_read(self.build(*self.markers).model)
+        connection = connections[self._using]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = _Compiled(self.build(*self.markers).using(self._using),
+                                                              self.markers)
+        return compiled.run(values)
