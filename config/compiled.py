@@ -7,11 +7,12 @@ so `CompiledQuery` lets the ORM write it once per database connection and then r
 each request's values. Rows are still read by the ORM's own iterable: select_related,
 annotations, converters and `from_db` all work as for the queryset itself.
 
-On PostgreSQL the query is also prepared (parsed and planned by the server once per
-connection, not on every request; the plan lookup's planning cost four times its running).
-Django leaves psycopg's prepared statements off, for poolers that do not keep them between
-transactions: DJANGO_DB_PREPARE=0 leaves these off too (PgBouncer in transaction mode
-before 1.21).
+On PostgreSQL the query is also prepared outside transactions (parsed and planned by the
+server once per connection, not on every request; the plan lookup's planning cost four times
+its running). Django leaves psycopg's prepared statements off, for poolers that do not keep
+them between transactions: DJANGO_DB_PREPARE=0 leaves these off too (PgBouncer in transaction
+mode before 1.21, or with max_prepared_statements = 0). A statement the server has lost
+(DEALLOCATE, DISCARD ALL) or that a migration made stale is prepared again.
 
     plan_by_slug = CompiledQuery(lambda slug: Plan.objects.filter(slug=slug), "\\x00slug\\x00")
     plans = plan_by_slug("svendborg-masterplan")  # a list, as list(queryset) would give
@@ -27,7 +28,7 @@ import weakref
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 
 
 class _Compiled:
@@ -46,13 +47,14 @@ class _Compiled:
                 raise ImproperlyConfigured(f"The marker {marker!r} is {len(found)} of the query's parameters, "
                                            f"not one: {self.params!r}")
             self.positions.append(found[0])
+        self.compiler.connection = None  # each run's copy is given it: no cycle, kept on it
 
-    def run(self, values) -> list:
+    def run(self, connection, values) -> list:
         params = list(self.params)
         for position, value in zip(self.positions, values):
             params[position] = value
-        compiler = _shallow_copy(self.compiler)
-        compiler.execute_sql = functools.partial(_execute, compiler, self.sql, tuple(params))
+        compiler = _shallow_copy(self.compiler, _running(type(self.compiler)))
+        compiler.connection, compiler.run_sql, compiler.run_params = connection, self.sql, tuple(params)
         query = _shallow_copy(self.queryset.query)
         query.get_compiler = lambda *args, **kwargs: compiler
         queryset = _shallow_copy(self.queryset)  # never evaluated itself: its result cache is empty
@@ -60,21 +62,60 @@ class _Compiled:
         return list(queryset)
 
 
-def _execute(compiler, sql, params, *args, **kwargs):
+@functools.cache
+def _running(compiler_class):
+    """The compiler class, running the compiled SQL instead of compiling its query."""
+
+    class Running(compiler_class):
+        def execute_sql(self, *args, **kwargs):
+            return _execute(self, self.run_sql, self.run_params)
+
+    return Running
+
+
+def _execute(compiler, sql, params):
     """The compiler's `execute_sql` for the ORM's iterable: the rows, in one chunk."""
-    with _cursor(compiler.connection) as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    connection = compiler.connection
+    prepare = _prepares(connection)
+    try:
+        rows = _fetch(connection, prepare, sql, params)
+    except DatabaseError as error:
+        if not (prepare and _stale(error)):
+            raise
+        # The server no longer has the statement psycopg thinks it prepared (DEALLOCATE or
+        # DISCARD ALL elsewhere), or a migration changed a column it reads: forget the
+        # connection's prepared statements and run it again (outside a transaction the
+        # failed statement left nothing behind). Run unprepared this once: psycopg deallocates
+        # after a statement, and would deallocate one prepared now too.
+        connection.connection._prepared.clear()
+        rows = _fetch(connection, False, sql, params)
     if compiler.has_extra_select:
         rows = [row[:compiler.col_count] for row in rows]
     return [rows]
 
 
+def _prepares(connection) -> bool:
+    """Whether to prepare: on PostgreSQL, unless DJANGO_DB_PREPARE is off, and outside a
+    transaction, where a statement psycopg believes prepared but the server has lost can be
+    run again (inside one, its error would end the transaction)."""
+    return connection.vendor == "postgresql" and settings.DB_PREPARE and not connection.in_atomic_block
+
+
+def _stale(error) -> bool:
+    from psycopg import errors
+
+    return isinstance(error.__cause__, (errors.InvalidSqlStatementName, errors.FeatureNotSupported))
+
+
+def _fetch(connection, prepare: bool, sql: str, params: tuple) -> list:
+    with _cursor(connection) if prepare else connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _cursor(connection):
-    """Django's cursor (the time zone, the query log, execute wrappers) on PostgreSQL over a
-    psycopg cursor that prepares what it runs; elsewhere just Django's."""
-    if connection.vendor != "postgresql" or not settings.DB_PREPARE:
-        return connection.cursor()
+    """Django's cursor (the time zone, the query log, execute wrappers) over a psycopg cursor
+    that prepares what it runs."""
     connection.ensure_connection()
     psycopg_connection = connection.connection
     factory = psycopg_connection.cursor_factory
@@ -106,10 +147,10 @@ def _preparing_cursor():
     return PreparingCursor
 
 
-def _shallow_copy(obj):
-    """A copy sharing obj's attributes, as `Query.clone` starts one (`copy.copy` would pickle
-    a queryset's state, and that runs the query)."""
-    new = object.__new__(type(obj))
+def _shallow_copy(obj, cls=None):
+    """A copy sharing obj's attributes (of `cls`, by default obj's class), as `Query.clone`
+    starts one (`copy.copy` would pickle a queryset's state, and that runs the query)."""
+    new = object.__new__(cls or type(obj))
     new.__dict__.update(obj.__dict__)
     return new
 
@@ -120,7 +161,6 @@ class CompiledQuery:
 
     def __init__(self, build, *markers):
         self.build, self.markers = build, markers
-        self._compiled = weakref.WeakKeyDictionary()
         self._using = None
 
     def __call__(self, *values) -> list:
@@ -132,8 +172,10 @@ class CompiledQuery:
         if self._using is None:
             self._using = router.db_for_read(self.build(*self.markers).model)
         connection = connections[self._using]
-        compiled = self._compiled.get(connection)
+        # Kept on the connection itself, so they go with it (a thread's connection ends with
+        # the thread); weakly, so a query that is gone takes its entry along.
+        kept = vars(connection).setdefault("_compiled_queries", weakref.WeakKeyDictionary())
+        compiled = kept.get(self)
         if compiled is None:
-            compiled = self._compiled[connection] = _Compiled(self.build(*self.markers).using(self._using),
-                                                              self.markers)
-        return compiled.run(values)
+            compiled = kept[self] = _Compiled(self.build(*self.markers).using(self._using), self.markers)
+        return compiled.run(connection, values)

@@ -109,8 +109,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the second sees the first's version (409), instead of a "database is locked" 500.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 # The queries every request makes (config.compiled) are prepared on PostgreSQL; 0 behind a
-# pooler that does not keep prepared statements between transactions (PgBouncer in
-# transaction mode before 1.21).
+# pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21,
+# or later ones with max_prepared_statements = 0).
 DB_PREPARE = env_bool("DJANGO_DB_PREPARE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -13,23 +15,42 @@ from .models import EVERY_PLAN, AccessibilityStatement, Plan, reads_as
 
 # Every page of a plan starts by reading it with the access check: a query compiled once per
 # kind of reader and set of annotations (config.compiled), as building and compiling it took
-# longer than running it. Annotations are compared as the ORM compares expressions (by class
-# and arguments), so a view's `last_change_of()` is one entry, however often it is made.
+# longer than running it. Annotations are told apart as the ORM compares expressions (by class
+# and arguments), so a view's `last_change_of()` is one entry however often it is made. One
+# whose SQL takes values (which compare loosely: Value(1) == Value(True)), or a shape past the
+# first few, is read by the ORM instead.
 _SLUG, _USER_ID = "\x00slug\x00", -(2**62)
+_MOST_SHAPES = 16
 _plan_queries: dict = {}
 
 
-def _plan_query(every_plan: bool, annotations: dict) -> CompiledQuery:
-    shape = (every_plan, frozenset(annotations.items()))
-    query = _plan_queries.get(shape)
-    if query is None:
-        def plans(slug, user_id=None):
-            plans = Plan.objects.select_related("organization").annotate(**annotations)
-            return (plans if user_id is None else plans.visible_to_member(user_id)).filter(slug=slug)
+def _plans(annotations: dict, slug, user_id=None):
+    plans = Plan.objects.select_related("organization")
+    if user_id is not None:
+        plans = plans.visible_to_member(user_id)
+    return plans.filter(slug=slug).annotate(**annotations)
 
-        query = _plan_queries[shape] = CompiledQuery(plans, _SLUG) if every_plan else \
-            CompiledQuery(plans, _SLUG, _USER_ID)
+
+def _plan_query(every_plan: bool, annotations: dict) -> CompiledQuery | None:
+    shape = (every_plan, frozenset(annotations.items()))
+    if shape in _plan_queries:
+        return _plan_queries[shape]
+    if len(_plan_queries) >= _MOST_SHAPES:
+        return None
+    query = None
+    if not _takes_values(annotations):
+        build = functools.partial(_plans, annotations)
+        query = CompiledQuery(build, _SLUG) if every_plan else CompiledQuery(build, _SLUG, _USER_ID)
+    _plan_queries[shape] = query
     return query
+
+
+def _takes_values(annotations: dict) -> bool:
+    """Whether the annotations' SQL has parameters of its own."""
+    if not annotations:
+        return False
+    with_them = _plans(annotations, _SLUG, _USER_ID).query.sql_with_params()[1]
+    return len(with_them) != len(_plans({}, _SLUG, _USER_ID).query.sql_with_params()[1])
 
 
 def get_plan_for_user(user, slug: str, **annotations) -> Plan:
@@ -39,10 +60,12 @@ def get_plan_for_user(user, slug: str, **annotations) -> Plan:
     reader = reads_as(user)
     if reader is None:
         raise Http404
-    if reader is EVERY_PLAN:
-        plans = _plan_query(True, annotations)(slug)
+    every_plan = reader is EVERY_PLAN
+    query = _plan_query(every_plan, annotations)
+    if query is None:
+        plans = list(_plans(annotations, slug, None if every_plan else reader))
     else:
-        plans = _plan_query(False, annotations)(slug, reader)
+        plans = query(slug) if every_plan else query(slug, reader)
     if not plans:
         raise Http404
     return plans[0]

@@ -139,10 +139,22 @@ def _prepared(fragment: str) -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-def test_on_postgresql_the_query_is_prepared_once_per_connection(plan, settings):
-    """The server parses and plans it once (DJANGO_DB_PREPARE), and not at all when it is off."""
-    by_title = CompiledQuery(lambda title: Plan.objects.filter(title=title), "\x00title\x00")
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+by_title = CompiledQuery(lambda title: Plan.objects.filter(title=title), "\x00title\x00")
+
+
+def _a_plan():
+    org = Plan.organization.field.related_model.objects.create(name="Forberedt", slug="forberedt")
+    return Plan.objects.create(organization=org, title="Testplan", slug="testplan", period_start=2025,
+                               period_end=2026)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_query_is_prepared_once_per_connection(settings):
+    """Outside a transaction the server parses and plans it once (DJANGO_DB_PREPARE), and not
+    at all when that is off."""
+    plan = _a_plan()
     settings.DB_PREPARE = False
     assert [p.pk for p in by_title("Testplan")] == [plan.pk]
     assert _prepared('"title" = $1') == 0
@@ -151,3 +163,75 @@ def test_on_postgresql_the_query_is_prepared_once_per_connection(plan, settings)
         assert [p.pk for p in by_title("Testplan")] == [plan.pk]
     assert _prepared('"title" = $1') == 1
     assert by_title("Ingen") == []
+
+
+@on_postgresql
+def test_inside_a_transaction_nothing_is_prepared(plan):
+    """A lost statement could not be run again there: its error would end the transaction."""
+    assert [p.pk for p in by_title("Testplan")] == [plan.pk]
+    assert _prepared('"title" = $1') == 0
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_lost_is_prepared_again():
+    plan = _a_plan()
+    assert [p.pk for p in by_title("Testplan")] == [plan.pk]
+    with connection.cursor() as cursor:  # e.g. a pooler's reset, behind psycopg's back
+        cursor.execute("DEALLOCATE ALL")
+    assert _prepared('"title" = $1') == 0
+    assert [p.pk for p in by_title("Testplan")] == [plan.pk]  # run unprepared this once
+    for _ in range(2):
+        assert [p.pk for p in by_title("Testplan")] == [plan.pk]
+    assert _prepared('"title" = $1') == 1  # then prepared again, and kept
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_column_changed_by_a_migration_is_read_again():
+    """PostgreSQL refuses a prepared statement whose result type a schema change altered
+    ("cached plan must not change result type"): it is prepared anew, not a 500."""
+    plan = _a_plan()
+    length = Plan._meta.get_field("title").max_length
+    assert [p.pk for p in by_title("Testplan")] == [plan.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE masterplan_plan ALTER COLUMN title TYPE text")
+    try:
+        assert [p.title for p in by_title("Testplan")] == ["Testplan"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE masterplan_plan ALTER COLUMN title TYPE varchar({length})")
+    assert [p.pk for p in by_title("Testplan")] == [plan.pk]  # and back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_ends_takes_its_connection_along():
+    """What is compiled is kept on the connection, without a reference back to it from
+    anything that outlives it: a thread that ends without closing its connection leaves it
+    to be collected, as with the ORM (a cache beside the connections kept every one open)."""
+    import gc
+    import weakref
+
+    _a_plan()
+    refs = []
+
+    def other_thread():
+        assert len(by_title("Testplan")) == 1
+        refs.append(weakref.ref(connections["default"]))
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert refs and refs[0]() is None
+
+
+def test_annotations_that_take_values_are_read_by_the_orm(plan, editor, superuser):
+    """Expressions compare by their arguments, loosely (Value(1) == Value(True)): one whose SQL
+    takes values is not compiled, so each call gets its own."""
+    from django.db.models import Value
+
+    for user in (editor, superuser):
+        assert get_plan_for_user(user, plan.slug, x=Value(1)).x == 1
+        assert get_plan_for_user(user, plan.slug, x=Value(True)).x is True
+        assert get_plan_for_user(user, plan.slug, x=Value("to")).x == "to"

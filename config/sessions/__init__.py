@@ -83,6 +83,8 @@ class SessionStore(db.SessionStore):
         self.user_row = None
 
     def _get_session_from_db(self):
+        if self.session_key is None:  # no key, no row (Django's store would ask anyway)
+            return None
         try:
             found = _session_query(self.session_key)
         except SuspiciousOperation as e:  # as Django's store
