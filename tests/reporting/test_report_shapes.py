@@ -4,7 +4,6 @@ no column is empty (issue 12)."""
 import io
 import re
 import subprocess
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from initiatives.models import Activity, BudgetLine, Initiative, StatusUpdate
 from masterplan.models import Direction, Plan
 from reporting.models import ReportEdition
 from reporting.report.content import build_snapshot, content_hash, render_html, render_pdf
+from tests.reporting.pdf_streams import flate_streams
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +150,7 @@ def test_status_note_phase_and_the_change_since_the_last_final_edition_are_print
 def test_bookmarks_nest_initiatives_under_directions_and_the_pdf_opens_with_them(plan, initiative):
     snapshot = build_snapshot(plan, ReportEdition.unsaved_default(plan, 2025))
     pdf = render_pdf(snapshot)
-    streams = [zlib.decompress(m.group(1)) for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-               if m.group(1)[:1] == b"x"]
+    streams = flate_streams(pdf)
     assert any(b"/PageMode /UseOutlines" in part for part in [pdf, *streams])
     html = render_html(snapshot)
     heading = re.search(r'<h2 id="retning-1-title"[^>]*>(.*?)</h2>', html, re.S).group(1)
