@@ -174,7 +174,9 @@ class CompiledQuery:
         connection = connections[self._using]
         # Kept on the connection itself, so they go with it (a thread's connection ends with
         # the thread); weakly, so a query that is gone takes its entry along.
-        kept = vars(connection).setdefault("_compiled_queries", weakref.WeakKeyDictionary())
+        kept = vars(connection).get("_compiled_queries")
+        if kept is None:
+            kept = vars(connection)["_compiled_queries"] = weakref.WeakKeyDictionary()
         compiled = kept.get(self)
         if compiled is None:
             compiled = kept[self] = _Compiled(self.build(*self.markers).using(self._using), self.markers)

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from config.compiled import CompiledQuery
@@ -39,8 +39,8 @@ def _plan_query(every_plan: bool, annotations: dict) -> CompiledQuery | None:
         return None
     query = None
     if not _takes_values(annotations):
-        build = functools.partial(_plans, annotations)
-        query = CompiledQuery(build, _SLUG) if every_plan else CompiledQuery(build, _SLUG, _USER_ID)
+        markers = (_SLUG,) if every_plan else (_SLUG, _USER_ID)
+        query = CompiledQuery(functools.partial(_plans, annotations), *markers)
     _plan_queries[shape] = query
     return query
 
@@ -61,11 +61,9 @@ def get_plan_for_user(user, slug: str, **annotations) -> Plan:
     if reader is None:
         raise Http404
     every_plan = reader is EVERY_PLAN
+    values = (slug,) if every_plan else (slug, reader)
     query = _plan_query(every_plan, annotations)
-    if query is None:
-        plans = list(_plans(annotations, slug, None if every_plan else reader))
-    else:
-        plans = query(slug) if every_plan else query(slug, reader)
+    plans = list(_plans(annotations, *values)) if query is None else query(*values)
     if not plans:
         raise Http404
     return plans[0]
