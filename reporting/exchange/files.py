@@ -5,21 +5,29 @@ zip structure (member count, unpacked size: zip bombs), macros and the shape of
 an Office Open XML package. `read_workbook` then reads the cells (openpyxl
 read-only, so memory stays flat; formulas come back as their text and are never
 evaluated) into rows of raw cell values by column key, bounded in rows and
-columns, and finds missing sheets and columns. What a value means is decided by
+columns, and finds missing sheets and columns. The rows themselves are read by
+`sheet_rows`, openpyxl's cell rules on lxml's parser. What a value means is decided by
 the row forms (`reporting.exchange.forms`), not here. `Problem` and
 `ImportFailed` are how every import step reports what it found, with sheet, row
 and column.
 """
 
+import xml.etree.ElementTree as ElementTree
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from warnings import catch_warnings, simplefilter
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from lxml import etree
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils import column_index_from_string
+from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import (CELL_TAG, INLINE_STRING, ROW_TAG, VALUE_TAG,
+                                        WorkSheetParser, _cast_number)
 
 from .workbook import OPTIONAL_SHEETS, PLAN_FIELDS, PLAN_HEADERS, SHEET_PLAN, SHEETS
 
@@ -176,8 +184,7 @@ def cell_text(value) -> str:
 
 def _rows(ws, parsed: Parsed, title: str):
     """The sheet's non-empty rows as (row number, values), bounded in rows and columns."""
-    ws.reset_dimensions()  # never trust the file's own claim about its size
-    for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+    for number, values in sheet_rows(ws):
         if number > MAX_ROWS + 1:
             parsed.add(title, None, "", _("Arket har for mange rækker (højst %(max)s).") % {
                 "max": f"{MAX_ROWS:,}".replace(",", ".")})
@@ -185,6 +192,114 @@ def _rows(ws, parsed: Parsed, title: str):
             return
         if any(v not in (None, "") for v in values):
             yield number, values
+
+
+_PLAIN_TEXT = "{%s}t" % INLINE_STRING[1:].split("}")[0]  # an inline string's <t>
+
+
+def sheet_rows(ws):
+    """(row number, the first MAX_COLUMNS cell values) of every row the read-only sheet holds,
+    as `ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)` gives them for those rows, whatever
+    size the file claims: openpyxl's `WorkSheetParser` decides each cell, on lxml's parser (the
+    standard library's took most of an import's reading; entities are never expanded, nothing is
+    fetched). The cells every export and most edited files hold (numbers, dates, shared and plain
+    inline strings, booleans) are read here as openpyxl reads them; any other cell (a formula,
+    rich text, an error, an ISO date) is handed to openpyxl's own `parse_cell`. The same as
+    openpyxl's, cell for cell: tests/reporting/test_sheet_rows.py."""
+    book = ws.parent
+    parser = WorkSheetParser(None, ws._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                             date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+    strings, columns = ws._shared_strings, {}
+    dates = (book._date_formats, book._timedelta_formats, book.epoch)
+    row_number, last = 0, 0
+    with ws._get_source() as source:
+        for _event, row in etree.iterparse(source, tag=ROW_TAG, resolve_entities=False, no_network=True,
+                                           load_dtd=False, huge_tree=False, remove_comments=True):
+            number = row.get("r")
+            row_number = _row_number(number) if number is not None else row_number + 1
+            values = [None] * MAX_COLUMNS
+            column = 0
+            for cell in row.iterchildren(CELL_TAG):
+                kind, coordinate = cell.get("t", "n"), cell.get("r")
+                letters = coordinate.rstrip("0123456789") if coordinate else None
+                if letters is None:
+                    column += 1
+                elif letters in columns:
+                    column = columns[letters]
+                else:
+                    try:
+                        column = columns[letters] = column_index_from_string(letters)
+                    except ValueError:
+                        column = _openpyxl_cell(parser, cell, row_number, column)["column"]  # raises as openpyxl does
+                value = _fast_value(cell, kind, strings, dates)
+                if value is _OTHER:
+                    value = _openpyxl_cell(parser, cell, row_number, column)["value"]
+                if column <= MAX_COLUMNS:
+                    values[column - 1] = value
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+            if row_number > last:  # openpyxl passes over a row numbered at or before one it gave
+                last = row_number
+                yield row_number, tuple(values)
+
+
+_OTHER = object()
+
+
+def _fast_value(cell, kind, strings, dates):
+    """The value openpyxl gives a cell of the common kinds, or _OTHER."""
+    text = content = None
+    for child in cell:  # one pass over <v>, <f>, <is> (find() parses its path on every call)
+        tag = child.tag
+        if tag == VALUE_TAG:
+            text = child.text
+        elif tag == INLINE_STRING:
+            content = child
+        else:
+            return _OTHER  # a formula <f>, or something else openpyxl should judge
+    if kind == "inlineStr":
+        if content is None:
+            return None
+        if len(content) == 1 and content[0].tag == _PLAIN_TEXT:
+            return content[0].text or ""
+        return _OTHER
+    if not text:
+        return None
+    if kind == "n":
+        number, style = _cast_number(text), cell.get("s")
+        date_formats, timedelta_formats, epoch = dates
+        if style and int(style) in date_formats:
+            try:
+                return from_excel(number, epoch, timedelta=int(style) in timedelta_formats)
+            except (OverflowError, ValueError):
+                return "#VALUE!"  # as openpyxl reads a date serial out of range (it also warns)
+        return number
+    if kind == "s":
+        return strings[int(text)]
+    if kind == "b":
+        return bool(int(text))
+    if kind == "str":
+        return text
+    return _OTHER
+
+
+def _row_number(text) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError(f"{text} is not a valid row number") from None
+        return int(number)
+
+
+def _openpyxl_cell(parser, cell, row_number, column) -> dict:
+    """openpyxl's own reading of one cell (`parse_cell`, on a standard-library copy of it)."""
+    parser.row_counter, parser.col_counter = row_number, column
+    with catch_warnings():
+        simplefilter("ignore")  # a date out of range is read as "#VALUE!", as openpyxl reads it
+        return parser.parse_cell(ElementTree.fromstring(etree.tostring(cell, with_tail=False)))
 
 
 class _UnsizedSheet(ReadOnlyWorksheet):
