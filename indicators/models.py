@@ -165,7 +165,7 @@ class Indicator(Versioned):
         if self.plan_id and self.name:
             others = Indicator.objects.filter(plan_id=self.plan_id, name=self.name).exclude(pk=self.pk)
             if others.exists():
-                errors["name"] = _("Der findes allerede en indikator med dette navn i planen.")
+                errors["name"] = self.name_taken()
         if self.baseline_date and self.target_date and self.target_date <= self.baseline_date:
             errors["target_date"] = _("Målets dato skal ligge efter udgangspunktets dato.")
         if errors:
@@ -174,6 +174,21 @@ class Indicator(Versioned):
     def validate_constraints(self, exclude=None):
         # The (plan, name) constraint is checked in clean() with a Danish message.
         super().validate_constraints(exclude=set(exclude or ()) | {"name"})
+
+    @staticmethod
+    def name_taken() -> str:
+        return _("Der findes allerede en indikator med dette navn i planen.")
+
+    def new_links(self, directions, initiatives) -> list:
+        """The link rows of a new indicator, not yet saved (an import inserts them with the
+        indicator, `audit.bulk_create`): each checked by its model, but for the indicator, which
+        has no id yet, and for uniqueness, which a new indicator's links have by being a set."""
+        links = [IndicatorDirection(indicator=self, direction=d) for d in {d.pk: d for d in directions}.values()]
+        links += [IndicatorInitiative(indicator=self, initiative=i) for i in {i.pk: i for i in initiatives}.values()]
+        for link in links:
+            link.full_clean(exclude=["indicator"], validate_constraints=False)
+            link.check_plan()
+        return links
 
     def set_links(self, directions, initiatives):
         """Make these the indicator's directions and initiatives, one audited row each."""
@@ -255,7 +270,11 @@ class IndicatorDirection(models.Model):
         return self.indicator.plan_id
 
     def clean(self):
-        if self.indicator_id and self.direction_id and self.direction.plan_id != self.indicator.plan_id:
+        if self.indicator_id and self.direction_id:
+            self.check_plan()
+
+    def check_plan(self):
+        if self.direction.plan_id != self.indicator.plan_id:
             raise ValidationError({"direction": _("Retningen skal høre til indikatorens plan.")})
 
 
@@ -273,7 +292,11 @@ class IndicatorInitiative(models.Model):
         return f"{self.indicator} → {self.initiative.number}"
 
     def clean(self):
-        if self.indicator_id and self.initiative_id and self.initiative.plan_id != self.indicator.plan_id:
+        if self.indicator_id and self.initiative_id:
+            self.check_plan()
+
+    def check_plan(self):
+        if self.initiative.plan_id != self.indicator.plan_id:
             raise ValidationError({"initiative": _("Initiativet skal høre til indikatorens plan.")})
 
 

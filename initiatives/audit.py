@@ -19,6 +19,8 @@ from django.apps import apps
 from django.db.models import BigIntegerField, Expression
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+from config.compiled import values_bound_by_server
+
 _actor = contextvars.ContextVar("audit_actor", default=(None, ""))
 # While `batched()` is active: the entries not yet written (written BATCH_SIZE at a time).
 _pending = contextvars.ContextVar("audit_pending", default=None)
@@ -119,7 +121,8 @@ def flush():
     """Write the entries `batched()` has collected so far, in one INSERT per batch."""
     pending = _pending.get()
     if pending:
-        apps.get_model("initiatives", "AuditEntry").objects.bulk_create(pending, batch_size=BATCH_SIZE)
+        with values_bound_by_server():
+            apps.get_model("initiatives", "AuditEntry").objects.bulk_create(pending, batch_size=BATCH_SIZE)
         pending.clear()
 
 
@@ -147,7 +150,8 @@ def bulk_create(model, objects: list, batch_size: int = BATCH_SIZE) -> list:
     The database must return the new ids (PostgreSQL; SQLite 3.35 and later)."""
     if not objects:
         return objects
-    created = model._default_manager.bulk_create(objects, batch_size=batch_size)
+    with values_bound_by_server():
+        created = model._default_manager.bulk_create(objects, batch_size=batch_size)
     for instance in created:
         record(instance, "create", create_entry_changes(instance))
     return created

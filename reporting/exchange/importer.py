@@ -323,6 +323,7 @@ class Run(RowSheets):
         # against the other new rows', and after the sheet against the plan as it then stands
         # (new rows are inserted last, so they may take a number an earlier or later row freed).
         taken, new_numbers, new_rows = {i.number: i for i in existing}, {}, {}
+        form = None
         for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
             number = _key(InitiativeForm, "number", data.get("number"))
             initiative = match(_row_id(data), number)
@@ -332,7 +333,10 @@ class Run(RowSheets):
             old_number = initiative.number
             before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
             self.tick(checked=1)
-            form = InitiativeForm(data, instance=initiative, lookups=lookups)
+            if form is None:
+                form = InitiativeForm(data, instance=initiative, lookups=lookups)
+            else:
+                form.rebind(data, instance=initiative)  # one form checks every row
             if not form.is_valid():
                 if number:
                     initiatives.setdefault(number, initiative)

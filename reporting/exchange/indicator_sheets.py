@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator, Measurement
 
 from .rows import values_of
-from .workbook import SHEET_INDICATORS, SHEET_MEASUREMENTS
+from .workbook import SHEET_INDICATORS, SHEET_MEASUREMENTS, SHEETS
 from .forms import CellField, CellMeta, LookupCell, MoneyCell, NumbersCell, RowForm, as_text
 
 
@@ -95,6 +95,10 @@ class MeasurementRowForm(RowForm):
     author = LookupCell(message=_("Brugeren »%(value)s« findes ikke i kommunen."), required=False)
 
 
+def _header(sheet, key) -> str:
+    return next(column.header for column in SHEETS[sheet] if column.key == key)
+
+
 def write(run, plan, created: bool, directions: dict, initiatives: dict) -> None:
     """Both sheets, after the plan's other sheets (their rows are what these refer to)."""
     if SHEET_INDICATORS not in run.parsed.sheets:
@@ -109,7 +113,7 @@ def write_indicators(run, plan, created, directions, initiatives) -> dict:
     keys = IndicatorRowForm._meta.fields
     existing = {} if created else {i.name: i for i in plan.indicators.prefetch_related(
         "direction_links__direction", "initiative_links__initiative")}
-    result = {}
+    result, named = {}, set()  # named: the new indicators' names
     for order, (row, data) in enumerate(run.parsed.sheets[SHEET_INDICATORS], start=1):
         name = as_text(data.get("name")).strip()
         indicator = existing.pop(name, None) if name not in result else None
@@ -141,16 +145,26 @@ def write_indicators(run, plan, created, directions, initiatives) -> dict:
         if change and not run.may_write(SHEET_INDICATORS, indicator, indicator.name, change.fields):
             indicator.refresh_from_db()
             continue
-        if is_new or change or indicator.order != order:
+        if is_new:
+            if name in named:  # inserted together: the model's check in the database sees neither
+                run.parsed.add(SHEET_INDICATORS, row, _header(SHEET_INDICATORS, "name"), Indicator.name_taken())
+                continue
+            named.add(name)
+            indicator.order = order
+            run.create_later(indicator)  # with the sheet's other new indicators, then their links
+            for link in indicator.new_links(linked["directions"], linked["initiatives"]):
+                run.create_later(link)
+            sheet.new.append(indicator.name)
+            continue
+        if change or indicator.order != order:
             if change:
                 indicator.version += 1
             indicator.order = order
             indicator.save()
         indicator.set_links(linked["directions"], linked["initiatives"])
-        if is_new:
-            sheet.new.append(indicator.name)
-        elif change:
+        if change:
             sheet.changed.append(change)
+    run.create_pending()
     if not run.parsed.is_extract:
         for indicator in existing.values():
             if run.may_write(SHEET_INDICATORS, indicator, indicator.name):
@@ -174,6 +188,7 @@ def write_measurements(run, indicators: dict) -> None:
     taken: dict = {}
     for indicator_id, date in existing:
         taken.setdefault(indicator_id, set()).add(date)
+    form = None  # one form checks every row (RowForm.rebind)
     for row, data in run.parsed.sheets[SHEET_MEASUREMENTS]:
         indicator = indicators.get(as_text(data.get("indicator")).strip())
         date = _key(MeasurementRowForm, "date", data.get("date"))
@@ -188,7 +203,10 @@ def write_measurements(run, indicators: dict) -> None:
             dates = taken.setdefault(indicator.pk, set())
             measurement.dates_taken = dates
             measurement.date_held = None if is_new else measurement.date  # its own date is not "another"
-        form = MeasurementRowForm(data, instance=measurement, lookups=lookups)
+        if form is None:
+            form = MeasurementRowForm(data, instance=measurement, lookups=lookups)
+        else:
+            form.rebind(data, instance=measurement)
         if not form.is_valid():
             run.form_problems(SHEET_MEASUREMENTS, row, form)
             continue

@@ -7,6 +7,7 @@ Status history is never deleted.
 """
 
 import difflib
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +22,13 @@ from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS
 
 def values_of(obj, keys) -> dict:
     return {key: getattr(obj, key) for key in keys}
+
+
+class Checked(NamedTuple):
+    """A valid row: the object its form made (not yet saved) and the form's cleaned values."""
+
+    instance: object
+    cleaned_data: dict
 
 
 class RowSheets:
@@ -40,23 +48,28 @@ class RowSheets:
             self.tick(written=len(self.creating[model]))
         self.creating = {}
 
-    def row_forms(self, title, form_class, initiatives, make, lookups=None):
-        """Valid forms of a sheet's rows, grouped by the initiative number they name."""
+    def checked_rows(self, title, form_class, initiatives, make, lookups=None):
+        """The valid rows of a sheet (`Checked`: the object its form made, the form's values),
+        grouped by the initiative number they name. One form checks every row (`rebind`)."""
         groups: dict = {}
         lookups = {"initiative": initiatives, **(lookups or {})}
+        form = None
         for row, data in self.parsed.sheets[title]:
             number = as_text(data.get("initiative")).strip()
             initiative = initiatives.get(number)
             self.tick(checked=1)
-            form = form_class(data, instance=make(initiative), lookups=lookups)
+            if form is None:
+                form = form_class(data, instance=make(initiative), lookups=lookups)
+            else:
+                form.rebind(data, instance=make(initiative))
             if not form.is_valid():
                 self.form_problems(title, row, form)
             elif initiative is None or initiative.pk is not None:
-                groups.setdefault(number or None, []).append(form)
+                groups.setdefault(number or None, []).append(Checked(form.instance, form.cleaned_data))
         return groups
 
-    def sync(self, title, current: list, forms: list, keys, label, versioned=False):
-        """Make the `current` objects equal to the `forms` rows with as few writes as possible.
+    def sync(self, title, current: list, rows: list, keys, label, versioned=False):
+        """Make the `current` objects equal to the `rows` (`Checked`) with as few writes as possible.
 
         A row with the id of one of them is that object; the others are matched by their values
         (`difflib`: equal rows kept, replaced rows updated in place, the rest created or deleted).
@@ -64,14 +77,14 @@ class RowSheets:
         changes = self.sheets[title]
         by_pk = {o.pk: o for o in current}
         pairs = {}  # form index → object
-        for j, form in enumerate(forms):
-            obj = by_pk.pop(form.cleaned_data.get("id"), None)
+        for j, checked in enumerate(rows):
+            obj = by_pk.pop(checked.cleaned_data.get("id"), None)
             if obj is not None:
                 pairs[j] = obj
         olds = [o for o in current if o.pk in by_pk]
-        rest = [j for j in range(len(forms)) if j not in pairs]
+        rest = [j for j in range(len(rows)) if j not in pairs]
         matcher = difflib.SequenceMatcher(a=[tuple(getattr(o, k) for k in keys) for o in olds],
-                                          b=[tuple(getattr(forms[j].instance, k) for k in keys) for j in rest],
+                                          b=[tuple(getattr(rows[j].instance, k) for k in keys) for j in rest],
                                           autojunk=False)
         removed = []
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -84,7 +97,7 @@ class RowSheets:
         rank = {o.pk: n for n, o in enumerate(current)}
         changes.reordered += out_of_order([rank[pairs[j].pk] for j in sorted(pairs) if pairs[j] is not None])
         for j in sorted(pairs):
-            obj, new = pairs[j], forms[j].instance
+            obj, new = pairs[j], rows[j].instance
             if obj is None:
                 last += 1
                 new.order = j + 1 if self.file_order else last
@@ -112,7 +125,7 @@ class RowSheets:
 
     def write_activities(self, initiatives):
         keys = ActivityForm._meta.fields
-        groups = self.row_forms(SHEET_ACTIVITIES, ActivityForm, initiatives,
+        groups = self.checked_rows(SHEET_ACTIVITIES, ActivityForm, initiatives,
                                 lambda initiative: Activity(initiative=initiative))
         current: dict = {}
         saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
@@ -127,7 +140,7 @@ class RowSheets:
 
     def write_budget(self, plan, initiatives):
         keys = BudgetLineForm._meta.fields
-        groups = self.row_forms(SHEET_BUDGET, BudgetLineForm, initiatives,
+        groups = self.checked_rows(SHEET_BUDGET, BudgetLineForm, initiatives,
                                 lambda initiative: BudgetLine(plan=plan, initiative=initiative))
         saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
         current: dict = {}
@@ -150,7 +163,7 @@ class RowSheets:
         A row is matched by its id, else by initiative and time (to the second, for older files)."""
         keys = ["status", "phase", "note", "author"]
         changes = self.sheets[SHEET_STATUS]
-        groups = self.row_forms(SHEET_STATUS, StatusUpdateForm, initiatives,
+        groups = self.checked_rows(SHEET_STATUS, StatusUpdateForm, initiatives,
                                 lambda initiative: StatusUpdate(initiative=initiative),
                                 lookups={"author": self.users()})
         saved = {i.pk: i for i in initiatives.values() if i.pk is not None}
@@ -159,11 +172,11 @@ class RowSheets:
             by_pk[update.pk] = update
             by_time.setdefault((update.initiative_id, _second(update.created_at)), []).append(update)
         created = []  # (new update, its time from the file)
-        for forms in groups.values():
-            for form in forms:
-                new, moment = form.instance, form.cleaned_data["created_at"]
+        for rows in groups.values():
+            for checked in rows:
+                new, moment = checked.instance, checked.cleaned_data["created_at"]
                 label = f"{new.initiative.number}: {timezone.localtime(moment):%d-%m-%Y %H:%M}"
-                update = by_pk.get(form.cleaned_data.get("id"))
+                update = by_pk.get(checked.cleaned_data.get("id"))
                 if update is None or update.initiative_id != new.initiative_id:
                     candidates = by_time.get((new.initiative_id, _second(moment)), [])
                     exact = [u for u in candidates if u.created_at == moment]

@@ -143,3 +143,42 @@ def test_an_older_file_does_not_revert_or_delete_measurements_changed_in_the_por
     chosen = {c.key for c in summary.conflicts if c.key == f"measurement:{changed.pk}"}
     import_plan(load(io.BytesIO(older), name="plan.xlsx"), plan=plan, user=editor, overwrite=chosen)
     assert Measurement.objects.get(pk=changed.pk).value == Decimal("14")  # the file's value, as chosen
+
+
+def test_two_new_indicators_with_one_name_are_refused_on_the_second_row(series, plan, tmp_path):
+    """New indicators are inserted together, so the second of a name is found in the file."""
+    path = tmp_path / "plan.xlsx"
+    call_command("export_plan", plan.slug, str(path), stdout=io.StringIO())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Indikatorer"]
+    for _ in range(2):
+        ws.append(["Ventetid i dage", "dage"])
+    wb.save(path)
+    before = list(Indicator.objects.order_by("pk").values_list("pk", "name"))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_plan", str(path), "--plan", plan.slug, stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines() == [
+        f"ark »Indikatorer«, række {ws.max_row}, kolonne »Navn«: Der findes allerede en indikator med dette "
+        "navn i planen."]
+    assert list(Indicator.objects.order_by("pk").values_list("pk", "name")) == before
+
+
+def test_a_new_indicator_comes_in_with_its_links(series, plan, directions, initiative, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    call_command("export_plan", plan.slug, str(path), stdout=io.StringIO())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Indikatorer"]
+    headers = [cell.value for cell in ws[1]]
+    row = {"Navn": "Ventetid i dage", "Enhed": "dage", "Retninger": f"{directions[0].number}",
+           "Initiativer": initiative.number}
+    ws.append([row.get(header) for header in headers])
+    wb.save(path)
+    call_command("import_plan", str(path), "--plan", plan.slug, stdout=io.StringIO())
+    new = Indicator.objects.get(plan=plan, name="Ventetid i dage")
+    assert [link.direction for link in new.direction_links.all()] == [directions[0]]
+    assert [link.initiative for link in new.initiative_links.all()] == [initiative]
+    assert new.order == ws.max_row - 1
+    from initiatives.models import AuditEntry
+    assert set(AuditEntry.objects.filter(plan_pk=plan.pk, action="create", source="import")
+               .values_list("model", flat=True)) >= {"indicator", "indicatordirection", "indicatorinitiative"}

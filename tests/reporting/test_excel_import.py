@@ -148,13 +148,14 @@ def test_import_twice_changes_nothing_the_second_time(initiative):
     assert db_state() == before
 
 
-def big_workbook(bad_row: int | None = None) -> bytes:
-    """A valid workbook with 500 initiatives (one activity each); optionally one bad activity."""
+def big_workbook(bad_row: int | None = None, bad_rows=()) -> bytes:
+    """A valid workbook with 500 initiatives (one activity each); optionally bad activities."""
+    bad_rows = {bad_row, *bad_rows}
     wb = openpyxl.load_workbook(FILES / "valid.xlsx")
     initiatives, activities = wb[excel.SHEET_INITIATIVES], wb[excel.SHEET_ACTIVITIES]
     for n in range(1, 501):
         initiatives.append([f"3.{n}", 3, "Initiativ", f"Initiativ nummer {n}"] + [None] * 14 + ["Ikke startet"])
-        year = 2099 if n == bad_row else 2025
+        year = 2099 if n in bad_rows else 2025
         activities.append([f"3.{n}", year, "Hele året", f"Aktivitet {n}", None, None, "Nej"])
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -172,6 +173,18 @@ def test_one_bad_row_among_500_good_ones_writes_nothing_and_names_the_row(initia
     assert db_state() == before
 
 
+def test_each_row_is_checked_on_its_own_among_many(initiative, tmp_path):
+    """One form checks a sheet's rows one after another: a bad row's problem is its own, and the
+    rows around it are checked afresh."""
+    path = tmp_path / "stor.xlsx"
+    path.write_bytes(big_workbook(bad_rows=(1, 2, 300, 500)))
+    said = refused(path, "--plan", "testplan")
+    message = "kolonne »År«: Året skal ligge i planens periode (2024–2026)."
+    assert [line.split(", ")[1] for line in said.splitlines() if message in line] == [
+        "række 4", "række 5", "række 303", "række 503"]
+    assert "4 fejl" in said
+
+
 def test_a_large_import_writes_in_batches_and_audits_each_object(initiative, tmp_path):
     """500 initiatives with an activity each: every new object has its own "create" entry, as
     a browser edit would, but the activities and the history go in a few INSERTs, not 1,000."""
@@ -184,7 +197,8 @@ def test_a_large_import_writes_in_batches_and_audits_each_object(initiative, tmp
     with CaptureQueriesContext(connection) as ctx:
         run_import(path, "--plan", "testplan")
     new_activities = Activity.objects.filter(text__startswith="Aktivitet ")
-    assert new_activities.count() == 500
+    assert sorted(new_activities.values_list("initiative__number", "text", "year")) == sorted(
+        (f"3.{n}", f"Aktivitet {n}", 2025) for n in range(1, 501))  # each row's own values
     ids = [str(pk) for pk in new_activities.values_list("pk", flat=True)]
     entries = AuditEntry.objects.filter(action="create", source="import", model="activity", object_id__in=ids)
     assert sorted(entries.values_list("object_id", flat=True)) == sorted(ids)  # one each
