@@ -23,13 +23,12 @@ and integers that no other parameter equals. A value is refused unless it has it
 type, so nothing the ORM would have converted (dates, model instances) slips in unconverted.
 """
 
-import contextlib
 import functools
 import weakref
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+from django.db import DatabaseError, connections, router
 
 
 class _Compiled:
@@ -117,40 +116,14 @@ def _fetch(connection, prepare: bool, sql: str, params: tuple) -> list:
 def _cursor(connection):
     """Django's cursor (the time zone, the query log, execute wrappers) over a psycopg cursor
     that prepares what it runs."""
-    with _cursor_class(connection, _preparing_cursor()):  # only while Django makes this one
-        return connection.cursor()
-
-
-@contextlib.contextmanager
-def _cursor_class(connection, cursor_class):
-    """The psycopg cursors Django makes on `connection` inside the block are `cursor_class`'s."""
     connection.ensure_connection()
     psycopg_connection = connection.connection
     factory = psycopg_connection.cursor_factory
-    psycopg_connection.cursor_factory = cursor_class
+    psycopg_connection.cursor_factory = _preparing_cursor()  # only while Django makes this one
     try:
-        yield
+        return connection.cursor()
     finally:
         psycopg_connection.cursor_factory = factory
-
-
-@contextlib.contextmanager
-def values_bound_by_server(using=DEFAULT_DB_ALIAS):
-    """Inside the block, the queries Django runs on PostgreSQL send their values apart from the
-    SQL (server-side binding), dumped by psycopg's C code, instead of having each value quoted
-    into the SQL text in Python, as Django's default client-side binding does. For bulk writes
-    (an import's thousands of rows: `bulk_create` sends a column of values as one array) the
-    quoting took longer than the database's work. Meant for INSERTs of values: server-side
-    binding is a setting Django supports, but some other queries read differently under it.
-    Elsewhere (SQLite) nothing changes."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    with _cursor_class(connection, ServerBindingCursor):
-        yield
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from django.apps import apps
 from django.db.models import BigIntegerField, Expression
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from config.compiled import values_bound_by_server
+from config import bulk
 
 _actor = contextvars.ContextVar("audit_actor", default=(None, ""))
 # While `batched()` is active: the entries not yet written (written BATCH_SIZE at a time).
@@ -118,11 +118,10 @@ def record(instance, action, changes):
 
 
 def flush():
-    """Write the entries `batched()` has collected so far, in one INSERT per batch."""
+    """Write the entries `batched()` has collected so far together (`config.bulk.insert`)."""
     pending = _pending.get()
     if pending:
-        with values_bound_by_server():
-            apps.get_model("initiatives", "AuditEntry").objects.bulk_create(pending, batch_size=BATCH_SIZE)
+        bulk.insert(apps.get_model("initiatives", "AuditEntry"), pending, batch_size=BATCH_SIZE)
         pending.clear()
 
 
@@ -144,14 +143,14 @@ def create_entry_changes(instance) -> dict:
     return {key: [None, value] for key, value in snapshot(instance).items() if value not in (None, "", [], False)}
 
 
-def bulk_create(model, objects: list, batch_size: int = BATCH_SIZE) -> list:
-    """`model.objects.bulk_create(objects)`, audited as if each had been saved: one "create"
-    entry per object, as `post_save` would have written (bulk_create sends no signals).
-    The database must return the new ids (PostgreSQL; SQLite 3.35 and later)."""
+def bulk_create(model, objects: list, batch_size: int = BATCH_SIZE, as_given=()) -> list:
+    """Insert the new `objects` together (`config.bulk.insert`: COPY on PostgreSQL, else
+    `bulk_create`), audited as if each had been saved: one "create" entry per object, as
+    `post_save` would have written. The objects get their ids (on SQLite 3.35 and later too).
+    `as_given`: fields written with the objects' own values (`config.bulk.insert`)."""
     if not objects:
         return objects
-    with values_bound_by_server():
-        created = model._default_manager.bulk_create(objects, batch_size=batch_size)
+    created = bulk.insert(model, objects, batch_size=batch_size, as_given=as_given)
     for instance in created:
         record(instance, "create", create_entry_changes(instance))
     return created

@@ -1,4 +1,5 @@
-"""One model form per workbook row (NetBox's bulk-import pattern).
+"""A model form checks each workbook row (NetBox's bulk-import pattern); one form per sheet,
+bound to each row in turn (`RowForm.rebind`).
 
 The fields below only turn what a spreadsheet cell holds (a number, a date, a
 Danish label from a drop-down, "1.015.699", lines of a list) into the Python
@@ -319,8 +320,17 @@ class RowForm(forms.ModelForm):
         self.__dict__.pop("cleaned_data", None)
         return self
 
+    def full_clean(self):
+        self._exclusions = {}  # this row's, by the fields found wrong so far
+        super().full_clean()
+
     def _get_validation_exclusions(self):
-        return super()._get_validation_exclusions() | set(self.trusted)
+        # Asked three times a row (the model's checks, unique, constraints); it changes only
+        # with the fields that have errors.
+        key = tuple(self._errors or ())
+        if key not in self._exclusions:
+            self._exclusions[key] = super()._get_validation_exclusions() | set(self.trusted)
+        return set(self._exclusions[key])
 
 
 class PlanForm(RowForm):

@@ -1,5 +1,5 @@
-"""The »Indikatorer« and »Målinger« sheets: rows out, and rows in with one model form
-per row like the other sheets (`reporting.exchange.forms`).
+"""The »Indikatorer« and »Målinger« sheets: rows out, and rows in checked by model forms
+like the other sheets (`reporting.exchange.forms`).
 
 Indicators are matched by name within the plan, measurements by indicator and date,
 so a re-import updates in place. An indicator's directions and initiatives are

@@ -193,11 +193,10 @@ class RowSheets:
                         setattr(update, key, getattr(new, key))
                     update.save()
                     changes.changed.append(change)
-        audit.bulk_create(StatusUpdate, [new for new, _ in created])
-        self.tick(written=len(created))
         for new, moment in created:
-            new.created_at = moment  # auto_now_add set "now" on insert; created_at is not audited
-        StatusUpdate.objects.bulk_update([new for new, _ in created], ["created_at"], batch_size=audit.BATCH_SIZE)
+            new.created_at = moment  # the file's time, not "now" (auto_now_add); it is not audited
+        audit.bulk_create(StatusUpdate, [new for new, _ in created], as_given=("created_at",))
+        self.tick(written=len(created))
 
 
 def _second(moment):

@@ -206,9 +206,9 @@ def test_a_large_import_writes_in_batches_and_audits_each_object(initiative, tmp
     assert AuditEntry.objects.filter(action="create", source="import", model="initiative",
                                      object_repr__contains="Initiativ nummer").count() == 500
     assert AuditEntry.objects.count() - before >= 1000
-    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
-    assert sum('INTO "initiatives_auditentry"' in sql for sql in inserts) <= 5
-    assert sum('INTO "initiatives_activity"' in sql for sql in inserts) <= 2
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(("INSERT", "COPY"))]  # COPY: PostgreSQL
+    assert 1 <= sum('"initiatives_auditentry"' in sql.split("(")[0] for sql in writes) <= 5
+    assert 1 <= sum('"initiatives_activity"' in sql.split("(")[0] for sql in writes) <= 2
 
 
 def test_command_exit_status_is_non_zero(initiative):
