@@ -28,8 +28,6 @@ a new plan takes the file's order. An editor's import leaves the fields only
 administrators may change (`ADMIN_FIELDS`) as they are.
 """
 
-import contextlib
-import gc
 from collections import ChainMap
 
 from django.contrib.auth import get_user_model
@@ -46,7 +44,7 @@ from masterplan.models import Direction, Plan
 from masterplan.nouns import complete_label_forms
 
 from . import indicator_sheets
-from .files import ImportFailed, Parsed, Problem, load  # noqa: F401 (load: the import's first step)
+from .files import ImportFailed, Parsed, Problem, collecting_later, load  # noqa: F401 (load: the import's first step)
 from .rows import RowSheets, values_of
 from .summary import Change, Changes, Conflict, Summary, out_of_order
 from .forms import DirectionForm, InitiativeForm, IntCell, PlanForm, as_text
@@ -71,7 +69,7 @@ def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = 
     if parsed.structural:
         raise ImportFailed(parsed.problems)
     try:
-        with _frozen(), audit_context(user, source), transaction.atomic(), translation.override("da"):
+        with collecting_later(), audit_context(user, source), transaction.atomic(), translation.override("da"):
             with audit.batched():  # written before a dry run marks the transaction for rollback
                 summary = Run(parsed, user, set(overwrite), file_order, progress).write(plan, slug)
             if parsed.problems:
@@ -81,24 +79,6 @@ def import_plan(parsed: Parsed, *, plan: Plan | None = None, slug: str | None = 
     except ValidationError as error:  # a model check outside the forms: still all or nothing
         raise ImportFailed([Problem(message=m) for m in error.messages]) from None
     return summary
-
-
-@contextlib.contextmanager
-def _frozen():
-    """No garbage collector passes while the run makes its hundreds of thousands of objects, and
-    the objects alive before it (the process's own, the parsed workbook) left out of the passes
-    after it. Each pass went through all of them again: a tenth of the run. What the run
-    throws away is freed as it goes (one form checks a sheet, so it leaves few cycles behind),
-    and the next pass after the run collects any cycles it left."""
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
 
 
 def _columns(title):

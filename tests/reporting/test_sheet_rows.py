@@ -95,7 +95,8 @@ SHEET = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
   <c r="H1" t="inlineStr"><is><r><t>rig </t></r><r><rPr><b/></rPr><t>tekst</t></r></is></c></row>
 <row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">B1*2</f><v>84</v></c>
   <c r="B2"><f t="array" ref="B2">SUM(B1:B1)</f><v>42</v></c><c r="C2" s="1"><v>45717.5</v></c>
-  <c r="D2" s="1"><v>99999999999</v></c><c r="E2" t="inlineStr"><is><t xml:space="preserve">  mellemrum </t></is></c></row>
+  <c r="D2" s="1"><v>99999999999</v></c>
+  <c r="E2" t="inlineStr"><is><t xml:space="preserve">  mellemrum </t></is></c></row>
 <row r="3"><c r="A3"><f t="shared" si="0"/><v>84</v></c><c r="B3" t="s"><v>1</v></c><c><v>7</v></c><c><v>8</v></c></row>
 <row><c r="B4" t="inlineStr"/><c r="C4" t="inlineStr"><is/></c><c r="D4"><v>1.5E3</v></c></row>
 <row r="3"><c r="A3" t="inlineStr"><is><t>gentaget række</t></is></c></row>
