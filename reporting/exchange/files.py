@@ -226,13 +226,12 @@ def sheet_rows(ws):
                 letters = coordinate.rstrip("0123456789") if coordinate else None
                 if letters is None:
                     column += 1
-                elif letters in columns:
+                elif len(letters) < len(coordinate) and letters in columns:
                     column = columns[letters]
-                else:
-                    try:
-                        column = columns[letters] = column_index_from_string(letters)
-                    except ValueError:
-                        column = _openpyxl_cell(parser, cell, row_number, column)["column"]  # raises as openpyxl does
+                elif len(letters) < len(coordinate) and letters.isascii() and letters.isalpha():
+                    column = columns[letters] = column_index_from_string(letters)  # or ValueError, as openpyxl
+                else:  # "A1B2", "A1_0": openpyxl reads these its own way, or refuses them
+                    column = _openpyxl_cell(parser, cell, row_number, column)["column"]
                 value = _fast_value(cell, kind, strings, dates)
                 if value is _OTHER:
                     value = _openpyxl_cell(parser, cell, row_number, column)["value"]

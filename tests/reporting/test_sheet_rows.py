@@ -162,3 +162,20 @@ def test_a_broken_cell_makes_the_file_unreadable_not_an_error(initiative, tmp_pa
     with pytest.raises(ImportFailed) as failed:
         load(io.BytesIO(out.getvalue()), name="x.xlsx")
     assert "beskadiget" in str(failed.value)
+
+
+@pytest.mark.parametrize("coordinate", ["A1B2", "1A", "a7", "A1_0", "AAAA1", "A", "Å1", "XFE1"])
+def test_an_odd_coordinate_reads_as_openpyxl_reads_it_or_fails_as_it_fails(coordinate):
+    data = with_sheet(f"""<worksheet xmlns="{MAIN}"><sheetData><row r="7"><c r="{coordinate}"><v>5</v></c>
+        <c><v>6</v></c></row></sheetData></worksheet>""")
+    wb = _open(io.BytesIO(data))
+    try:
+        try:
+            expected = openpyxl_rows(wb.worksheets[0])
+        except Exception as error:
+            with pytest.raises(type(error)):
+                ours(wb.worksheets[0])
+        else:
+            assert comparable(ours(wb.worksheets[0])) == comparable(expected)
+    finally:
+        wb.close()
