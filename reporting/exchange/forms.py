@@ -302,6 +302,7 @@ class RowForm(forms.ModelForm):
     trusted: tuple = ()
 
     def __init__(self, data, *, instance, lookups=None):
+        self._exclusions = {}  # the validation exclusions of the row being checked (full_clean)
         super().__init__(data, instance=instance)
         for name, choices in (lookups or {}).items():
             if name in self.fields:
