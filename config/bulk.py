@@ -6,7 +6,8 @@ value in Python; with the SQL assembled around it, that took longer than the dat
 work. COPY streams the rows through psycopg's C code instead. The new rows' ids are taken from
 the table's sequence first (one query), so the objects come back with their ids, as from
 `bulk_create`, and the values are the ones `bulk_create` would write: each field's `pre_save`
-(an `auto_now_add` time is set on the object) and `get_db_prep_save`.
+(an `auto_now_add` time is set on the object) and `get_db_prep_save`, which is skipped for a
+plain string, number or flag in a plain field (`_PLAIN`), where it writes the same text.
 
 COPY is logged in Django's query log (so `CaptureQueriesContext` counts it) but does not pass
 through execute wrappers. Rows with a value the database computes (an expression) go through
