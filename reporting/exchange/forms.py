@@ -308,6 +308,14 @@ class RowForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].choices = choices
 
+    @classmethod
+    def for_row(cls, form, data, *, instance, lookups=None):
+        """`form` bound to this row (`rebind`), or for a sheet's first row (`form` None) a new
+        form of this class."""
+        if form is None:
+            return cls(data, instance=instance, lookups=lookups)
+        return form.rebind(data, instance=instance)
+
     def rebind(self, data, *, instance):
         """This form, bound to another row of its sheet and not yet validated. A sheet of
         thousands of rows is checked with one form rather than one per row: making a form copies

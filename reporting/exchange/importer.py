@@ -3,9 +3,9 @@
 NetBox's bulk-import pattern: `files.load` checks the bytes and reads the cells;
 `import_plan` then checks every row with its sheet's model form (`reporting.exchange.forms`;
 one form per sheet, bound to each row in turn), so the models are the only rule book, and
-collects every form's errors with sheet, row and column. All rows are written in one `transaction.atomic` inside
-`audit_context(user, "import")`, sheet by sheet (a row may refer to rows of an
-earlier sheet), and any problem rolls everything back. With `commit=False` the
+collects every form's errors with sheet, row and column. All rows are written in one
+`transaction.atomic` inside `audit_context(user, "import")`, sheet by sheet (a row may refer
+to rows of an earlier sheet), and any problem rolls everything back. With `commit=False` the
 same writes run and are rolled back: the preview and `--dry-run` show exactly
 what a real import would do, and nothing is kept. New initiatives, activities, budget
 lines, status rows, cross-links, indicators and measurements are inserted together
@@ -334,10 +334,7 @@ class Run(RowSheets):
             old_number = initiative.number
             before = values_of(initiative, keys[:-1]) | {"direction": None if is_new else initiative.direction}
             self.tick(checked=1)
-            if form is None:
-                form = InitiativeForm(data, instance=initiative, lookups=lookups)
-            else:
-                form.rebind(data, instance=initiative)  # one form checks every row
+            form = InitiativeForm.for_row(form, data, instance=initiative, lookups=lookups)  # one form, every row
             if not form.is_valid():
                 if number:
                     initiatives.setdefault(number, initiative)

@@ -188,7 +188,7 @@ def write_measurements(run, indicators: dict) -> None:
     taken: dict = {}
     for indicator_id, date in existing:
         taken.setdefault(indicator_id, set()).add(date)
-    form = None  # one form checks every row (RowForm.rebind)
+    form = None  # one form checks every row (RowForm.for_row)
     for row, data in run.parsed.sheets[SHEET_MEASUREMENTS]:
         indicator = indicators.get(as_text(data.get("indicator")).strip())
         date = _key(MeasurementRowForm, "date", data.get("date"))
@@ -203,10 +203,7 @@ def write_measurements(run, indicators: dict) -> None:
             dates = taken.setdefault(indicator.pk, set())
             measurement.dates_taken = dates
             measurement.date_held = None if is_new else measurement.date  # its own date is not "another"
-        if form is None:
-            form = MeasurementRowForm(data, instance=measurement, lookups=lookups)
-        else:
-            form.rebind(data, instance=measurement)
+        form = MeasurementRowForm.for_row(form, data, instance=measurement, lookups=lookups)
         if not form.is_valid():
             run.form_problems(SHEET_MEASUREMENTS, row, form)
             continue

@@ -58,10 +58,7 @@ class RowSheets:
             number = as_text(data.get("initiative")).strip()
             initiative = initiatives.get(number)
             self.tick(checked=1)
-            if form is None:
-                form = form_class(data, instance=make(initiative), lookups=lookups)
-            else:
-                form.rebind(data, instance=make(initiative))
+            form = form_class.for_row(form, data, instance=make(initiative), lookups=lookups)
             if not form.is_valid():
                 self.form_problems(title, row, form)
             elif initiative is None or initiative.pk is not None:
