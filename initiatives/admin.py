@@ -94,6 +94,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "model", "source"]
     search_fields = ["object_repr", "user_name"]
     date_hierarchy = "timestamp"
+    # Newest first by id, which the primary key serves; entries are written in time order.
+    ordering = ["-id"]
 
     def has_add_permission(self, request):
         return False

@@ -207,13 +207,22 @@ def register(label: str, ignore_fields=()):
 
 
 def _last_change_sql(plan_id: str) -> str:
-    """SELECT the id of the newest audit entry of the plan whose id is `plan_id` (SQL)."""
+    """SELECT the id of the newest audit entry of the plan whose id is `plan_id` (SQL).
+
+    The plan is matched as a range of one (`>=` and `<=`), not with `=`, and the order names
+    the plan column: PostgreSQL drops a column compared with `=` from the order, and was then
+    free to walk the whole table backwards by id until it met one of the plan's entries. With
+    outdated statistics (a large import not yet analysed) it did, for a plan whose entries are
+    old: 40 ms on every page instead of 0.1. This way only `audit_plan_latest` (plan, id
+    descending) gives the order, and the lookup is one step into it whatever the statistics.
+    """
     from django.db import connection
 
     AuditEntry = apps.get_model("initiatives", "AuditEntry")
     quote = connection.ops.quote_name
     table, column = quote(AuditEntry._meta.db_table), quote(AuditEntry._meta.get_field("plan_pk").column)
-    return f"SELECT {quote('id')} FROM {table} WHERE {column} = {plan_id} ORDER BY {quote('id')} DESC LIMIT 1"
+    return (f"SELECT {quote('id')} FROM {table} WHERE {column} >= {plan_id} AND {column} <= {plan_id} "
+            f"ORDER BY {column}, {quote('id')} DESC LIMIT 1")
 
 
 def last_change_of():
@@ -252,7 +261,7 @@ def last_change(plan) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(_last_change_sql("%s"), [plan.pk])
+        cursor.execute(_last_change_sql("%s"), [plan.pk, plan.pk])
         row = cursor.fetchone()
     return row[0] if row else 0
 
