@@ -24,7 +24,7 @@ pyproject.toml); tests compare the chunked PDF with the one-document PDF.
 
 import gc
 import io
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, SubElement
 
 import cssselect2
 import pydyf
@@ -163,6 +163,7 @@ def _split_direction(section, budget: int) -> list:
                 continued = Element(heading.tag, {"class": f"{heading.get('class', '')} report-continued",
                                                   "data-running": running})
                 continued.text = running
+                SubElement(continued, "span", {"class": "report-running", "data-running": running})
                 piece.append(continued)
         table = None
         for kind, parent, element in group:

@@ -154,6 +154,7 @@ def test_bookmarks_nest_initiatives_under_directions_and_the_pdf_opens_with_them
     assert any(b"/PageMode /UseOutlines" in part for part in [pdf, *streams])
     html = render_html(snapshot)
     heading = re.search(r'<h2 id="retning-1-title"[^>]*>(.*?)</h2>', html, re.S).group(1)
+    heading = re.sub(r'<span class="report-running"[^>]*></span>', "", heading)  # the running head's marker
     toc = re.search(r'<a href="#retning-1">(.*?)</a>', html).group(1)
     assert heading == toc == "Retning 1: Retning nummer 1 styrker borgerne."  # one text for both
     done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
@@ -180,6 +181,33 @@ def test_a_direction_continuing_on_a_new_page_repeats_its_heading_with_fortsat(p
     assert continued  # the direction ran over a page, and the next page says which one it is
     for page in continued:
         assert "Initiativ" in page  # with the table's header row repeated
+
+
+def test_the_running_head_says_which_direction_and_effort_a_page_continues(demo):
+    """Ikast-Brande's efforts run over pages in the sections layout: the page after says in
+    its head which direction and which effort it continues; a page that opens with a
+    direction's heading has no head above it, and after an effort has ended the head names
+    its direction alone."""
+    _plan, snapshot = demo_report("ikast-brande-udviklingsplan")
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=render_pdf(snapshot),
+                          capture_output=True, check=True).stdout.decode()
+    heads, openings = [], []
+    for page in text.split("\f")[:-1]:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        head, _, rest = lines[0].partition("Kladde")  # the draft mark closes the head's line
+        heads.append(" ".join(head.split()))
+        openings.append(" ".join((rest.strip() or lines[1]).split()))
+    first = next(n for n, opening in enumerate(openings) if opening.startswith("Spor 1:"))
+    assert heads[:first + 1] == [""] * (first + 1)
+    direction = None
+    for head, opening in zip(heads[first:], openings[first:]):
+        if re.match(r"Spor \d+: ", opening):
+            direction = opening
+            assert head == "", opening
+        else:
+            assert head.startswith(direction) and head.endswith("(fortsat)"), (head, opening)
+    assert "Spor 2: Indsatser tæt på netværket · 2.1 Egne borgere i egne tilbud (fortsat)" in heads
+    assert "Spor 3: Bæredygtig organisering (fortsat)" in heads  # an effort ended, the next begins
 
 
 def test_the_chart_says_in_words_what_it_shows_with_the_plans_labels_and_numbers(plan, initiative):
