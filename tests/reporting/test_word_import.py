@@ -1,5 +1,6 @@
 """Bringing a plan in from Word: the seed shapes, unknown shapes, hostile files, the command."""
 
+import html
 import io
 import re
 import zipfile
@@ -134,6 +135,26 @@ def test_preview_names_where_each_part_came_from(demo):
     assert "Retning 2 (afsnit 7): Borgerne oplever en veltilrettelagt overgang" in out
     assert "  Initiativ 2.2 (tabel 4, række 2): Palliativt projekt – 3 aktiviteter; understøtter også 5" in out
     assert "afsnit 1: Handleplaner der understøtter implementeringen af (Undertitel; ikke gemt.)" in out
+
+
+def test_a_period_the_document_does_not_name_is_said_to_be_the_years_it_found(client, demo):
+    """Ikast-Brande's plan names no period; its one dated activity is in 2021. The preview says
+    that 2021–2021 is only the years found, and who can change it; a plan whose title names
+    its period gets no such note."""
+    from masterplan.models import Membership
+    from tests.conftest import make_user
+
+    note = ("Dokumentet nævner ingen periode: 2021–2021 er årene i dets aktiviteter og budget. Gælder planen "
+            "længere, kan en administrator rette perioden under »Periode og vedtagelse« i administrationen.")
+    out = run(WORD / "ikast-brande-udviklingsplan.docx", "--plan", "ikast-ny", "--dry-run")
+    assert "Plan: Struktur- og udviklingsplan (2021–2021)" in out and note in out
+    assert "nævner ingen periode" not in run(WORD / "svendborg-masterplan.docx", "--plan", "x", "--dry-run")
+    plan = Plan.objects.get(slug="ikast-brande-udviklingsplan")
+    client.force_login(make_user("ikast-konsulent", plan.organization, Membership.Role.EDITOR))
+    page = upload(client, plan.slug, "plan.docx", (WORD / "ikast-brande-udviklingsplan.docx").read_bytes())
+    assert page.status_code == 200
+    cell = re.search(r'<th scope="row">Periode</th><td>(.*?)</td>', page.content.decode(), re.S).group(1)
+    assert html.unescape(cell) == f'2021–2021<br><span class="plan-meta">{note}</span>'
 
 
 def test_page_break_fragments_are_stitched_into_the_cell_they_continue(demo):

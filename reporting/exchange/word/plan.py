@@ -102,6 +102,18 @@ class WordPlan:
     shape: str = ""
     years: set = field(default_factory=set)
     headings: list = field(default_factory=list)  # headings that are neither directions nor initiatives
+    # The document names no period (in its title, or "frem mod 2025" in its opening): the
+    # period is the years of its activities and budget lines, which may be shorter.
+    period_guessed: bool = False
+
+    @property
+    def period_note(self) -> str:
+        if not self.period_guessed:
+            return ""
+        return _("Dokumentet nævner ingen periode: %(start)s–%(end)s er årene i dets aktiviteter og budget. "
+                 "Gælder planen længere, kan en administrator rette perioden under »Periode og vedtagelse« "
+                 "i administrationen.") % {
+            "start": self.plan["period_start"], "end": self.plan["period_end"]}
 
     @property
     def initiatives(self):

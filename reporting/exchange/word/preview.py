@@ -14,6 +14,8 @@ def outline(word: WordPlan) -> list[str]:
     lines = [_("Plan: %(title)s (%(start)s–%(end)s); form: %(shape)s") % {
         "title": plan.get("title") or "–", "start": plan.get("period_start", "?"), "end": plan.get("period_end", "?"),
         "shape": word.shape or _("ukendt")}]
+    if word.period_note:
+        lines.append(word.period_note)
     if plan.get("intro"):
         lines.append(_("Indledning: %(text)s") % {"text": _short(plan["intro"])})
     for d in word.directions:

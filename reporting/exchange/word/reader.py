@@ -316,15 +316,19 @@ class Reader(HandleplanTables, ThemeTables, BudgetTables):
         years = set(plan.years)
         text = " ".join([plan.plan["title"], plan.plan["intro"][:3000]])
         # Only the title's range: an intro names other periods too ("Vision … 2018-2025").
+        named = False
         match = re.search(r"((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)", plan.plan["title"])
         if match:
             years |= {int(match.group(1)), int(match.group(2))}
+            named = True
         match = re.search(r"frem mod\s+((?:19|20)\d\d)", text) or re.search(r"\bfor\s+((?:19|20)\d\d)\b",
                                                                            plan.plan["title"])
         if match:
             years.add(int(match.group(1)))
+            named = True
         if years:
             plan.plan["period_start"], plan.plan["period_end"] = min(years), max(years)
+            plan.period_guessed = not named
 
 
 def recognise(blocks, core_title="") -> WordPlan:
