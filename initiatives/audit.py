@@ -156,9 +156,20 @@ def bulk_create(model, objects: list, batch_size: int = BATCH_SIZE, as_given=())
     return created
 
 
+def keep_before(instance):
+    """The next save of `instance` records its changes against its row as it is now, whatever
+    is done to the row in between outside the history (the Excel import parks the numbers of
+    initiatives that swap numbers, and the history shows only the old and the new number)."""
+    old = type(instance)._base_manager.filter(pk=instance.pk).first()
+    instance._audit_kept = snapshot(old) if old is not None else None
+
+
 def _before_save(sender, instance, raw=False, **kwargs):
     instance._audit_before = None
     if raw or instance._state.adding or instance.pk is None:
+        return
+    if "_audit_kept" in instance.__dict__:  # keep_before()
+        instance._audit_before = instance.__dict__.pop("_audit_kept")
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     instance._audit_before = snapshot(old) if old is not None else None

@@ -33,7 +33,8 @@ from collections import ChainMap
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -323,7 +324,12 @@ class Run(RowSheets):
         # plan's numbers as the database holds them at that row plus the new rows'; a new row's
         # against the other new rows', and after the sheet against the plan as it then stands
         # (new rows are inserted last, so they may take a number an earlier or later row freed).
-        taken, new_numbers, new_rows = {i.number: i for i in existing}, {}, {}
+        # A number that a row found by its id gives up later in the sheet is free from the start,
+        # so two initiatives may swap numbers (or several pass them round): the row that takes a
+        # number still held is saved after the sheet (`renumber_later`).
+        moving = self.renumbered_by_id(existing, SHEET_INITIATIVES, InitiativeForm)
+        taken, new_numbers, new_rows = {i.number: i for i in existing if i.pk not in moving}, {}, {}
+        held, later = {i.number: i.pk for i in existing}, []  # numbers as the database holds them
         form = None
         for row, data in self.parsed.sheets[SHEET_INITIATIVES]:
             number = _key(InitiativeForm, "number", data.get("number"))
@@ -369,8 +375,14 @@ class Run(RowSheets):
             if is_new:
                 initiative.order = order
                 self.create_later(initiative)  # inserted with the others, before its cross-links
+            elif change and held.get(initiative.number, initiative.pk) != initiative.pk:
+                audit.keep_before(initiative)  # its number is still another's: saved after the sheet
+                later.append((row, initiative, before, order))
             elif change:
                 self.save_changed_initiative(initiative, before, order)
+                if held.get(old_number) == initiative.pk:
+                    del held[old_number]
+                held[initiative.number] = initiative.pk
             elif initiative.order != order:
                 initiative.order = order
                 initiative.save()
@@ -387,6 +399,7 @@ class Run(RowSheets):
             elif change:
                 sheet.changed.append(change)
         sheet.reordered = out_of_order(file_ranks)
+        self.renumber_later(later, held)
         if not self.parsed.is_extract:  # first, so a new row may take a removed one's number
             for initiative in unclaimed.values():
                 label = f"{initiative.number} {initiative.title}"
@@ -401,6 +414,37 @@ class Run(RowSheets):
                     self.sheets[SHEET_DIRECTIONS].removed.append(str(direction))
                     direction.delete()
         return initiatives
+
+    def renumbered_by_id(self, existing, title: str, form) -> set:
+        """The pks of objects that a row of the sheet, naming them by id, gives another number."""
+        by_pk = {o.pk: o for o in existing}
+        moving = set()
+        for _row, data in self.parsed.sheets[title]:
+            obj = by_pk.get(_row_id(data))
+            if obj is not None and _key(form, "number", data.get("number")) not in (None, obj.number):
+                moving.add(obj.pk)
+        return moving
+
+    def renumber_later(self, later: list, held: dict):
+        """The initiatives whose new number was still another's when their row was written:
+        saved now that the sheet is through. A number that is still held (its holder's row kept
+        it, as the portal's newer change won) is a problem on the row; otherwise the rows'
+        numbers are parked in one UPDATE outside the history, and each initiative is saved
+        with its new number, its history entry saying the old number and the new."""
+        if not later:
+            return
+        column = _columns(SHEET_INITIATIVES)["number"].header
+        moving = {initiative.pk for _row, initiative, _before, _order in later}
+        held = {number: pk for number, pk in held.items() if pk not in moving}
+        for row, initiative, _before, _order in later:
+            if initiative.number in held:
+                self.parsed.add(SHEET_INITIATIVES, row, column, Initiative.number_taken(initiative.number))
+            held[initiative.number] = initiative.pk
+        if self.parsed.problems:
+            return  # the import fails; nothing more to write
+        Initiative.objects.filter(pk__in=moving).update(number=Concat(Value("~"), Cast("pk", CharField())))
+        for _row, initiative, before, order in later:
+            self.save_changed_initiative(initiative, before, order)
 
     def refuse_taken_numbers(self, plan, new_numbers: dict, new_rows: dict):
         """A new row whose number the plan still has, once the sheet's other rows are written,

@@ -21,6 +21,9 @@ INSTRUCTIONS = [
     "Hvert ark har en eksempelrække. Ret den eller slet den, før du indlæser filen.",
     "Retninger har et heltal som nummer, initiativer et nummer som »2.3« eller »4.1.1«. Numrene skal være "
     "entydige i planen; portalen genkender eksisterende retninger og initiativer på deres nummer.",
+    "I en eksport kender portalen også hvert initiativ på dets skjulte id, så et initiativ kan få et nyt "
+    "nummer, også et, som et andet initiativ giver fra sig i samme fil (to initiativer kan bytte numre). "
+    "Ret så også nummeret i »Aktiviteter«, »Statushistorik« og »Budgetlinjer«, så rækkerne følger med.",
     "»Understøtter også retning« er numrene på andre retninger i planen, adskilt af komma, fx »2, 5«. "
     "Et initiativ kan ikke også understøtte sin egen retning.",
     "Lister (succeskriterier, forventede resultater, konkrete handlinger, fokuspunkter) skrives med ét punkt "

@@ -1,6 +1,7 @@
 """New rows are inserted together at the end of their sheet, so the rules a save used to check
 against the database are checked in memory: a number once per plan (as the database holds it at
-that row, plus the new rows), a new initiative's cross-links, one measurement per date."""
+that row, plus the new rows, less the numbers later rows give up: initiatives may swap numbers),
+a new initiative's cross-links, one measurement per date."""
 
 import datetime
 
@@ -144,4 +145,90 @@ def test_a_new_rows_number_is_checked_against_the_plan_as_the_sheet_leaves_it(in
 
     problems = refused(edited(exported(plan), clash), plan)
     assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 2.1 i denne plan. Vælg et andet nummer."]
+    assert db_state() == before
+
+
+def numbered(wb, numbers: dict):
+    """Give the Initiativer sheet's rows new numbers: {old number: new number}; the Aktiviteter
+    sheet's rows follow their initiative, as a user renumbering in the workbook would do."""
+    for title, header in (("Initiativer", "Nummer"), ("Aktiviteter", "Initiativ")):
+        ws = wb[title]
+        letter = column(ws, header)
+        for row in range(2, ws.max_row + 1):
+            value = ws[f"{letter}{row}"].value
+            if value in numbers:
+                ws[f"{letter}{row}"] = numbers[value]
+
+
+def history_of_numbers(initiative) -> list:
+    from initiatives.models import AuditEntry
+
+    entries = AuditEntry.objects.filter(model="initiative", object_id=str(initiative.pk), action="update")
+    return [entry.changes["number"] for entry in entries if "number" in entry.changes]
+
+
+def test_two_initiatives_swap_numbers_in_one_file(initiative, directions):
+    """1.1 and 1.2 change places: each keeps its id, title and activities, and its history
+    says its old number and its new one (not the step between)."""
+    plan = initiative.plan
+    other = Initiative.objects.create(direction=directions[0], number="1.2", title="Borgerinddragelse")
+    summary = run(edited(exported(plan), lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
+    initiative.refresh_from_db(), other.refresh_from_db()
+    assert (initiative.number, initiative.title) == ("1.2", "Sagsbehandlingstider")
+    assert (other.number, other.title) == ("1.1", "Borgerinddragelse")
+    assert list(initiative.activities.values_list("text", flat=True)) == ["Analyse af arbejdsgange."]
+    assert history_of_numbers(initiative) == [["1.1", "1.2"]]
+    assert history_of_numbers(other) == [["1.2", "1.1"]]
+    changed = [change.label for change in summary.sheets["Initiativer"].changed]
+    assert sorted(changed) == ["1.1 Borgerinddragelse", "1.2 Sagsbehandlingstider"]
+
+
+def test_three_initiatives_pass_their_numbers_round_and_a_fourth_takes_a_freed_one(initiative, directions):
+    plan = initiative.plan
+    second = Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    third = Initiative.objects.create(direction=directions[0], number="1.3", title="Tredje")
+
+    def edit(wb):
+        numbered(wb, {"1.1": "1.2", "1.2": "1.3", "1.3": "1.4"})
+        add_initiative(wb["Initiativer"], "1.1", 1, "Ny på det første nummer")
+
+    run(edited(exported(plan), edit), plan)
+    assert [Initiative.objects.get(pk=i.pk).number for i in (initiative, second, third)] == ["1.2", "1.3", "1.4"]
+    assert Initiative.objects.get(plan=plan, number="1.1").title == "Ny på det første nummer"
+    assert not Initiative.objects.filter(number__startswith="~").exists()
+
+
+def test_two_rows_that_give_one_number_to_two_initiatives_are_refused_on_the_second(initiative, directions):
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    before = db_state()
+    problems = refused(edited(exported(plan), lambda wb: numbered(wb, {"1.1": "1.3", "1.2": "1.3"})), plan)
+    assert problems == ["Initiativer 3 Nummer: Der findes allerede nummer 1.3 i denne plan. Vælg et andet nummer."]
+    assert db_state() == before
+
+
+def test_a_number_another_row_keeps_is_still_refused(initiative, directions):
+    """1.1 takes 1.2, whose row keeps it: nothing is swapped, nothing written."""
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    before = db_state()
+    problems = refused(edited(exported(plan), lambda wb: numbered(wb, {"1.1": "1.2"})), plan)
+    assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 1.2 i denne plan. Vælg et andet nummer."]
+    assert db_state() == before
+
+
+def test_a_swap_whose_other_half_changed_in_the_portal_since_the_export_is_refused(editor, initiative, directions):
+    """1.2 was edited in the portal after the export, so its row keeps the portal's version (and
+    its number): 1.1 cannot take 1.2, and the whole file is refused with the row named."""
+    from initiatives.audit import audit_context
+
+    plan = initiative.plan
+    other = Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    data = exported(plan)
+    with audit_context(editor, "web"):
+        other.title = "Anden, rettet i portalen"
+        other.save()
+    before = db_state()
+    problems = refused(edited(data, lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
+    assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 1.2 i denne plan. Vælg et andet nummer."]
     assert db_state() == before
