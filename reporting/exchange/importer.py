@@ -16,9 +16,7 @@ database instead of 40,000.
 
 Rows are matched by their hidden id, then directions and initiatives by number
 and activities and budget lines by their values within their initiative
-(`difflib`, so an edited row is updated in place). A row found by its id may give its
-direction or initiative a new number, also one that another row gives up in the same file
-(two may swap numbers: `renumber_later`). Status history is never
+(`difflib`, so an edited row is updated in place). Status history is never
 deleted; a status changed on the initiatives sheet is recorded by
 `Initiative.change_status`, as in the browser.
 
@@ -271,19 +269,11 @@ class Run(RowSheets):
         match, unclaimed = self.matcher(existing, SHEET_DIRECTIONS)
         last = max((d.order for d in existing), default=0)
         directions, file_ranks = {}, []  # number → direction (unsaved if its row has errors)
-        # Numbers as for initiatives (write_initiatives): a number that a later row, naming its
-        # direction by id, gives up is free for an existing row, whose save waits for it; a new
-        # row, saved at once, is checked against the numbers as the database holds them.
-        moving = self.renumbered_by_id(existing, SHEET_DIRECTIONS, DirectionForm)
-        taken = {d.number: d for d in existing if d.pk not in moving}
-        held, later = {d.number: d for d in existing}, []
         for position, (row, data) in enumerate(self.parsed.sheets[SHEET_DIRECTIONS], start=1):
             number = _key(DirectionForm, "number", data.get("number"))
             direction = match(_row_id(data), number)
             is_new = direction is None
             direction = direction or Direction(plan=plan)
-            direction.numbers_taken = held if is_new else taken
-            old_number = direction.number
             before = values_of(direction, keys)
             self.tick(checked=1)
             form = DirectionForm(data, instance=direction)
@@ -301,47 +291,18 @@ class Run(RowSheets):
             if not is_new:
                 file_ranks.append(rank[direction.pk])
             order = position if self.file_order else direction.order if not is_new else last + position
-            if change and held.get(direction.number, direction) is not direction:
-                audit.keep_before(direction)  # its number is still another's: saved after the sheet
-                later.append((row, direction, before, order))
-            elif is_new or change or direction.order != order:
-                self.save_changed_direction(direction, before, order, changed=bool(change))
-            if taken.get(old_number) is direction:
-                del taken[old_number]
-            taken[direction.number] = direction
-            if not later or later[-1][1] is not direction:
-                if held.get(old_number) is direction:
-                    del held[old_number]
-                held[direction.number] = direction
+            if is_new or change or direction.order != order:
+                if change:
+                    direction.version += 1  # an edit form loaded before the import is then stale
+                direction.order = order
+                direction.save()
             if is_new:
                 self.sheets[SHEET_DIRECTIONS].new.append(str(direction))
             elif change:
                 self.sheets[SHEET_DIRECTIONS].changed.append(change)
         self.sheets[SHEET_DIRECTIONS].reordered = out_of_order(file_ranks)
-        self.renumber_later(SHEET_DIRECTIONS, later, {n: d.pk for n, d in held.items()}, self.park_directions,
-                            self.save_changed_direction)
         self.removed_directions = unclaimed
         return directions
-
-    @staticmethod
-    def save_changed_direction(direction, before, order, changed=True):
-        if changed:
-            direction.version += 1  # an edit form loaded before the import is then stale
-        direction.order = order
-        direction.save()
-
-    @staticmethod
-    def park_directions(pks):
-        """Numbers no direction of the plan has or is given, from the top of the field's range."""
-        directions = list(Direction.objects.filter(pk__in=pks))
-        used = set(Direction.objects.filter(plan_id=directions[0].plan_id).values_list("number", flat=True))
-        free = (n for n in range(32767, 0, -1) if n not in used)
-        for direction in directions:
-            Direction.objects.filter(pk=direction.pk).update(number=next(free))
-
-    @staticmethod
-    def park_initiatives(pks):
-        Initiative.objects.filter(pk__in=pks).update(number=Concat(Value("~"), Cast("pk", CharField())))
 
     def write_initiatives(self, plan, created, directions) -> dict:
         sheet, columns = self.sheets[SHEET_INITIATIVES], _columns(SHEET_INITIATIVES)
@@ -438,7 +399,7 @@ class Run(RowSheets):
             elif change:
                 sheet.changed.append(change)
         sheet.reordered = out_of_order(file_ranks)
-        self.renumber_later(SHEET_INITIATIVES, later, held, self.park_initiatives, self.save_changed_initiative)
+        self.renumber_later(later, held)
         if not self.parsed.is_extract:  # first, so a new row may take a removed one's number
             for initiative in unclaimed.values():
                 label = f"{initiative.number} {initiative.title}"
@@ -464,27 +425,26 @@ class Run(RowSheets):
                 moving.add(obj.pk)
         return moving
 
-    def renumber_later(self, title: str, later: list, held: dict, park, save):
-        """The objects whose new number was still another's when their row was written: saved
-        now that the sheet is through. A number that is still held (its holder's row kept it,
-        as the portal's newer change won) is a problem on the row; otherwise the rows' numbers
-        are parked outside the history (`park`), and each object is saved (`save`) with its new
-        number, its history entry saying the old number and the new. `held`: number → pk as
-        the database holds them."""
+    def renumber_later(self, later: list, held: dict):
+        """The initiatives whose new number was still another's when their row was written:
+        saved now that the sheet is through. A number that is still held (its holder's row kept
+        it, as the portal's newer change won) is a problem on the row; otherwise the rows'
+        numbers are parked in one UPDATE outside the history, and each initiative is saved
+        with its new number, its history entry saying the old number and the new."""
         if not later:
             return
-        column = _columns(title)["number"].header
-        moving = {obj.pk for _row, obj, _before, _order in later}
+        column = _columns(SHEET_INITIATIVES)["number"].header
+        moving = {initiative.pk for _row, initiative, _before, _order in later}
         held = {number: pk for number, pk in held.items() if pk not in moving}
-        for row, obj, _before, _order in later:
-            if obj.number in held:
-                self.parsed.add(title, row, column, obj.number_taken(obj.number))
-            held[obj.number] = obj.pk
+        for row, initiative, _before, _order in later:
+            if initiative.number in held:
+                self.parsed.add(SHEET_INITIATIVES, row, column, Initiative.number_taken(initiative.number))
+            held[initiative.number] = initiative.pk
         if self.parsed.problems:
             return  # the import fails; nothing more to write
-        park(moving)
-        for _row, obj, before, order in later:
-            save(obj, before, order)
+        Initiative.objects.filter(pk__in=moving).update(number=Concat(Value("~"), Cast("pk", CharField())))
+        for _row, initiative, before, order in later:
+            self.save_changed_initiative(initiative, before, order)
 
     def refuse_taken_numbers(self, plan, new_numbers: dict, new_rows: dict):
         """A new row whose number the plan still has, once the sheet's other rows are written,

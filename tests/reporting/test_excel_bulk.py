@@ -232,31 +232,3 @@ def test_a_swap_whose_other_half_changed_in_the_portal_since_the_export_is_refus
     problems = refused(edited(data, lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
     assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 1.2 i denne plan. Vælg et andet nummer."]
     assert db_state() == before
-
-
-def test_two_directions_swap_numbers_and_their_initiatives_and_links_follow(initiative, directions):
-    """Retning 1 and 2 change places; the Initiativer sheet says so for the initiative's own
-    direction and the one it also supports. Each direction keeps its id and statement."""
-    from initiatives.models import AuditEntry
-
-    plan = initiative.plan
-    first, second = directions[0], directions[1]
-
-    def edit(wb):
-        ws = wb["Retninger"]
-        letter = column(ws, "Nummer")
-        for row in range(2, ws.max_row + 1):
-            ws[f"{letter}{row}"] = {"1": "2", "2": "1"}.get(ws[f"{letter}{row}"].value, ws[f"{letter}{row}"].value)
-        ws = wb["Initiativer"]
-        ws[f"{column(ws, 'Retning')}2"] = "2"
-        ws[f"{column(ws, 'Understøtter også retning')}2"] = "1"
-
-    run(edited(exported(plan), edit), plan)
-    first.refresh_from_db(), second.refresh_from_db(), initiative.refresh_from_db()
-    assert (first.number, first.statement) == (2, "Retning nummer 1 styrker borgerne.")
-    assert (second.number, second.statement) == (1, "Retning nummer 2 styrker borgerne.")
-    assert initiative.direction_id == first.pk
-    assert list(CrossLink.objects.filter(initiative=initiative).values_list("direction_id", flat=True)) == [second.pk]
-    numbers = [e.changes["number"] for e in AuditEntry.objects.filter(model="direction", action="update")
-               if "number" in e.changes]
-    assert sorted(numbers) == [[1, 2], [2, 1]]
