@@ -16,7 +16,10 @@ database instead of 40,000.
 
 Rows are matched by their hidden id, then directions and initiatives by number
 and activities and budget lines by their values within their initiative
-(`difflib`, so an edited row is updated in place). Status history is never
+(`difflib`, so an edited row is updated in place). A row found by its id may give its
+initiative a new number, also one that another row gives up in the same file (two may swap
+numbers: `renumber_later`); a row of a later sheet that still names such an initiative by
+its old number is a problem, not a move to the initiative that took it. Status history is never
 deleted; a status changed on the initiatives sheet is recorded by
 `Initiative.change_status`, as in the browser.
 
@@ -33,8 +36,7 @@ from collections import ChainMap
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -46,7 +48,7 @@ from masterplan.nouns import complete_label_forms
 
 from . import indicator_sheets
 from .files import ImportFailed, Parsed, Problem, collecting_later, load  # noqa: F401 (load: the import's first step)
-from .rows import RowSheets, values_of
+from .rows import RowSheets, _row_id, values_of
 from .summary import Change, Changes, Conflict, Summary, out_of_order
 from .forms import DirectionForm, InitiativeForm, IntCell, PlanForm, as_text
 from .workbook import (OPTIONAL_SHEETS, PLAN_FIELDS, PLAN_HEADERS, SHEET_DIRECTIONS,
@@ -103,13 +105,6 @@ def _keep_as_saved(obj, by_number: dict):
     by_number.setdefault(obj.number, obj)
 
 
-def _row_id(data):
-    try:
-        return IntCell(required=False).to_python(data.get("id"))
-    except ValidationError:
-        return None
-
-
 class Run(RowSheets):
     """One import: the forms of every row, the problems they found and the changes they made."""
 
@@ -122,6 +117,7 @@ class Run(RowSheets):
                        if title not in OPTIONAL_SHEETS or title in parsed.sheets}  # an older file lacks some
         self.conflicts, self.kept, self.recent = [], [], {}
         self.creating = {}  # model → new rows to insert together (RowSheets.create_later)
+        self.renamed = {}  # initiative pk → (old number, new number): renumbered by the file
         self.labels = choices()
 
     def tick(self, checked: int = 0, written: int = 0):
@@ -390,6 +386,8 @@ class Run(RowSheets):
             if is_new:
                 new_numbers[initiative.number], new_rows[initiative.number] = initiative, row
             else:
+                if old_number != initiative.number:
+                    self.renamed[initiative.pk] = (old_number, initiative.number)
                 if taken.get(old_number) is initiative:
                     del taken[old_number]
                 taken[initiative.number] = initiative
@@ -399,7 +397,7 @@ class Run(RowSheets):
             elif change:
                 sheet.changed.append(change)
         sheet.reordered = out_of_order(file_ranks)
-        self.renumber_later(later, held)
+        self.renumber_later(plan, later, held)
         if not self.parsed.is_extract:  # first, so a new row may take a removed one's number
             for initiative in unclaimed.values():
                 label = f"{initiative.number} {initiative.title}"
@@ -425,25 +423,37 @@ class Run(RowSheets):
                 moving.add(obj.pk)
         return moving
 
-    def renumber_later(self, later: list, held: dict):
+    def renumber_later(self, plan, later: list, held: dict):
         """The initiatives whose new number was still another's when their row was written:
-        saved now that the sheet is through. A number that is still held (its holder's row kept
-        it, as the portal's newer change won) is a problem on the row; otherwise the rows'
-        numbers are parked in one UPDATE outside the history, and each initiative is saved
-        with its new number, its history entry saying the old number and the new."""
+        saved now that the sheet is through. Their numbers are first parked outside the
+        history (numbers no initiative of the plan has or is given), and each initiative is
+        then saved with its new number, its history entry saying the old number and the new.
+        A number that is still held (its holder's row kept it, as the portal's newer change
+        won) is a problem on the row, unless the file has failed already: then that row's
+        initiative is only not saved (everything is rolled back), so that no later check
+        reports a clash that comes of an earlier error. `held`: number → pk in the database."""
         if not later:
             return
         column = _columns(SHEET_INITIATIVES)["number"].header
+        failed = bool(self.parsed.problems)
         moving = {initiative.pk for _row, initiative, _before, _order in later}
         held = {number: pk for number, pk in held.items() if pk not in moving}
-        for row, initiative, _before, _order in later:
+        ready = []
+        for row, initiative, before, order in later:
             if initiative.number in held:
-                self.parsed.add(SHEET_INITIATIVES, row, column, Initiative.number_taken(initiative.number))
+                if not failed:
+                    self.parsed.add(SHEET_INITIATIVES, row, column, Initiative.number_taken(initiative.number))
+                continue
             held[initiative.number] = initiative.pk
-        if self.parsed.problems:
-            return  # the import fails; nothing more to write
-        Initiative.objects.filter(pk__in=moving).update(number=Concat(Value("~"), Cast("pk", CharField())))
-        for _row, initiative, before, order in later:
+            ready.append((initiative, before, order))
+        used = set(plan.initiatives.values_list("number", flat=True)) | set(held)
+        for pk in sorted(moving):
+            parking = f"~{pk}"
+            while parking in used:  # numbers are free text: someone may have typed "~12"
+                parking = "~" + parking
+            used.add(parking)
+            Initiative.objects.filter(pk=pk).update(number=parking)
+        for initiative, before, order in ready:
             self.save_changed_initiative(initiative, before, order)
 
     def refuse_taken_numbers(self, plan, new_numbers: dict, new_rows: dict):

@@ -9,15 +9,24 @@ Status history is never deleted.
 import difflib
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from initiatives import audit
 from initiatives.models import Activity, BudgetLine, StatusUpdate
 
-from .forms import ActivityForm, BudgetLineForm, StatusUpdateForm, as_text
+from .forms import ActivityForm, BudgetLineForm, IntCell, StatusUpdateForm, as_text
 from .summary import Label, out_of_order
-from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS
+from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS, SHEETS
+
+
+def _row_id(data):
+    try:
+        return IntCell(required=False).to_python(data.get("id"))
+    except ValidationError:
+        return None
 
 
 def values_of(obj, keys) -> dict:
@@ -50,14 +59,28 @@ class RowSheets:
 
     def checked_rows(self, title, form_class, initiatives, make, lookups=None):
         """The valid rows of a sheet (`Checked`: the object its form made, the form's values),
-        grouped by the initiative number they name. One form checks every row (`rebind`)."""
+        grouped by the initiative number they name. One form checks every row (`rebind`).
+
+        A row whose id is one of a renumbered initiative's objects, and which still names the
+        initiative by its old number, is a problem: after a swap that number is the other
+        initiative's, and the row would silently move there."""
         groups: dict = {}
         lookups = {"initiative": initiatives, **(lookups or {})}
+        renamed = self.renamed  # initiative pk → (old number, new number), from the initiatives sheet
+        owners = dict(form_class._meta.model.objects.filter(initiative_id__in=renamed)
+                      .values_list("pk", "initiative_id")) if renamed else {}
         form = None
         for row, data in self.parsed.sheets[title]:
             number = as_text(data.get("initiative")).strip()
             initiative = initiatives.get(number)
             self.tick(checked=1)
+            owner = owners.get(_row_id(data)) if owners else None
+            if owner is not None and number == renamed[owner][0]:
+                self.parsed.add(title, row, next(c.header for c in SHEETS[title] if c.key == "initiative"),
+                                _("Initiativ %(old)s har fået nummer %(new)s i arket »Initiativer«: skriv også "
+                                  "%(new)s her, så rækken følger med sit initiativ.")
+                                % {"old": renamed[owner][0], "new": renamed[owner][1]})
+                continue
             form = form_class.for_row(form, data, instance=make(initiative), lookups=lookups)
             if not form.is_valid():
                 self.form_problems(title, row, form)

@@ -57,14 +57,14 @@ def test_a_number_freed_by_an_earlier_row_can_be_taken_by_a_new_one(initiative):
     plan = initiative.plan
 
     def edit(wb):
-        ws = wb["Initiativer"]
-        ws[f"{column(ws, 'Nummer')}2"] = "1.9"
-        add_initiative(ws, "1.1", 1, "Ny på det gamle nummer")
+        numbered(wb, {"1.1": "1.9"})  # and its activity follows it
+        add_initiative(wb["Initiativer"], "1.1", 1, "Ny på det gamle nummer")
 
     run(edited(exported(plan), edit), plan)
     assert Initiative.objects.get(pk=initiative.pk).number == "1.9"
     new = Initiative.objects.get(plan=plan, number="1.1")
     assert new.pk != initiative.pk and new.title == "Ny på det gamle nummer"
+    assert list(initiative.activities.values_list("text", flat=True)) == ["Analyse af arbejdsgange."]
 
 
 def test_a_new_initiative_and_its_cross_links_are_inserted_together(initiative):
@@ -232,3 +232,57 @@ def test_a_swap_whose_other_half_changed_in_the_portal_since_the_export_is_refus
     problems = refused(edited(data, lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
     assert problems == ["Initiativer 2 Nummer: Der findes allerede nummer 1.2 i denne plan. Vælg et andet nummer."]
     assert db_state() == before
+
+
+def test_a_row_that_still_names_a_swapped_initiative_by_its_old_number_is_refused(initiative, directions):
+    """1.1 and 1.2 swap numbers on »Initiativer« only: 1.1's activity still says 1.1, which is
+    now the other initiative's number. Rather than move the activity there silently, the row
+    is a problem saying what to write; nothing is written."""
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[0], number="1.2", title="Borgerinddragelse")
+    before = db_state()
+
+    def edit(wb):
+        ws = wb["Initiativer"]
+        letter = column(ws, "Nummer")
+        for row in range(2, ws.max_row + 1):
+            ws[f"{letter}{row}"] = {"1.1": "1.2", "1.2": "1.1"}[ws[f"{letter}{row}"].value]
+
+    problems = refused(edited(exported(plan), edit), plan)
+    assert problems == ["Aktiviteter 2 Initiativ: Initiativ 1.1 har fået nummer 1.2 i arket »Initiativer«: skriv "
+                        "også 1.2 her, så rækken følger med sit initiativ."]
+    assert db_state() == before
+
+
+def test_a_plain_renumbering_with_a_row_left_on_the_old_number_says_what_to_write(initiative):
+    plan = initiative.plan
+    data = edited(exported(plan), lambda wb: wb["Initiativer"].__setitem__(f"{column(wb['Initiativer'], 'Nummer')}2", "1.5"))
+    problems = refused(data, plan)
+    assert problems == ["Aktiviteter 2 Initiativ: Initiativ 1.1 har fået nummer 1.5 i arket »Initiativer«: skriv "
+                        "også 1.5 her, så rækken følger med sit initiativ."]
+
+
+def test_a_swap_in_a_file_with_another_error_reports_only_that_error(initiative, directions):
+    """A problem elsewhere in the file does not make the swapped rows' numbers look taken."""
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+
+    def edit(wb):
+        numbered(wb, {"1.1": "1.2", "1.2": "1.3"})
+        add_initiative(wb["Initiativer"], "1.1", 1, "Ny på det første nummer")
+        ws = wb["Retninger"]
+        ws[f"{column(ws, 'Formulering')}4"] = None
+
+    assert refused(edited(exported(plan), edit), plan) == ["Retninger 4 Formulering: Skal udfyldes."]
+
+
+def test_a_swap_parks_numbers_nobody_has_typed(initiative, directions):
+    """Initiative numbers are free text: one may already be »~<pk>« of a swapping initiative."""
+    plan = initiative.plan
+    other = Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    Initiative.objects.create(direction=directions[0], number=f"~{initiative.pk}", title="Tegn i nummeret")
+    Initiative.objects.create(direction=directions[0], number=f"~{other.pk}", title="Også")
+    run(edited(exported(plan), lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
+    assert Initiative.objects.get(pk=initiative.pk).number == "1.2"
+    assert Initiative.objects.get(pk=other.pk).number == "1.1"
+    assert Initiative.objects.filter(plan=plan, number=f"~{initiative.pk}", title="Tegn i nummeret").exists()
