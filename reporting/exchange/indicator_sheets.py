@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Measurement
 
-from .rows import values_of
+from .rows import still_old_number, values_of
 from .workbook import SHEET_INDICATORS, SHEET_MEASUREMENTS, SHEETS
 from .forms import CellField, CellMeta, LookupCell, MoneyCell, NumbersCell, RowForm, as_text
 
@@ -139,6 +139,13 @@ def write_indicators(run, plan, created, directions, initiatives) -> dict:
             for value in missing:
                 run.parsed.add(SHEET_INDICATORS, row, headers[key], message % {"value": value})
             linked[key] = [pool[v] for v in wanted if str(v) not in missing]
+        # A linked initiative renumbered on its sheet, still named by its old number here: the
+        # link would move to whichever initiative took that number (as in RowSheets.checked_rows).
+        for link in [] if is_new else indicator.initiative_links.all():
+            old, new = run.renamed.get(link.initiative_id, (None, None))
+            wanted = [str(v) for v in form.cleaned_data["initiatives"] or []]
+            if old is not None and old in wanted and new not in wanted:
+                run.parsed.add(SHEET_INDICATORS, row, headers["initiatives"], still_old_number(old, new))
         after = {**values_of(indicator, keys), "directions": sorted(d.number for d in linked["directions"]),
                  "initiatives": sorted(i.number for i in linked["initiatives"])}
         change = None if is_new else run.change(SHEET_INDICATORS, indicator.name, before, after)

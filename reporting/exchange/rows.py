@@ -33,6 +33,12 @@ def values_of(obj, keys) -> dict:
     return {key: getattr(obj, key) for key in keys}
 
 
+def still_old_number(old, new) -> str:
+    """A row that names an initiative by the number the file has just taken from it."""
+    return _("Initiativ %(old)s har fået nummer %(new)s i arket »Initiativer«: skriv også %(new)s her, "
+             "så rækken følger med sit initiativ.") % {"old": old, "new": new}
+
+
 class Checked(NamedTuple):
     """A valid row: the object its form made (not yet saved) and the form's cleaned values."""
 
@@ -77,9 +83,7 @@ class RowSheets:
             owner = owners.get(_row_id(data)) if owners else None
             if owner is not None and number == renamed[owner][0]:
                 self.parsed.add(title, row, next(c.header for c in SHEETS[title] if c.key == "initiative"),
-                                _("Initiativ %(old)s har fået nummer %(new)s i arket »Initiativer«: skriv også "
-                                  "%(new)s her, så rækken følger med sit initiativ.")
-                                % {"old": renamed[owner][0], "new": renamed[owner][1]})
+                                still_old_number(*renamed[owner]))
                 continue
             form = form_class.for_row(form, data, instance=make(initiative), lookups=lookups)
             if not form.is_valid():

@@ -286,3 +286,25 @@ def test_a_swap_parks_numbers_nobody_has_typed(initiative, directions):
     assert Initiative.objects.get(pk=initiative.pk).number == "1.2"
     assert Initiative.objects.get(pk=other.pk).number == "1.1"
     assert Initiative.objects.filter(plan=plan, number=f"~{initiative.pk}", title="Tegn i nummeret").exists()
+
+
+def test_an_indicator_that_still_names_a_swapped_initiative_by_its_old_number_is_refused(initiative, directions):
+    from indicators.models import Indicator
+
+    plan = initiative.plan
+    Initiative.objects.create(direction=directions[0], number="1.2", title="Anden")
+    indicator = Indicator.objects.create(plan=plan, name="Ventetid", unit="dage")
+    indicator.set_links([], [initiative])
+    before = db_state()
+    problems = refused(edited(exported(plan), lambda wb: numbered(wb, {"1.1": "1.2", "1.2": "1.1"})), plan)
+    assert problems == ["Indikatorer 2 Initiativer: Initiativ 1.1 har fået nummer 1.2 i arket »Initiativer«: skriv "
+                        "også 1.2 her, så rækken følger med sit initiativ."]
+    assert db_state() == before
+
+    def follow(wb):
+        numbered(wb, {"1.1": "1.2", "1.2": "1.1"})
+        ws = wb["Indikatorer"]
+        ws[f"{column(ws, 'Initiativer')}2"] = "1.2"
+
+    run(edited(exported(plan), follow), plan)
+    assert [link.initiative_id for link in indicator.initiative_links.all()] == [initiative.pk]
