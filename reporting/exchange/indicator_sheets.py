@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator, Measurement
 
 from .rows import still_old_number, values_of
-from .workbook import SHEET_INDICATORS, SHEET_MEASUREMENTS, SHEETS
+from .workbook import SHEET_INDICATORS, SHEET_MEASUREMENTS, header
 from .forms import CellField, CellMeta, LookupCell, MoneyCell, NumbersCell, RowForm, as_text
 
 
@@ -95,10 +95,6 @@ class MeasurementRowForm(RowForm):
     author = LookupCell(message=_("Brugeren »%(value)s« findes ikke i kommunen."), required=False)
 
 
-def _header(sheet, key) -> str:
-    return next(column.header for column in SHEETS[sheet] if column.key == key)
-
-
 def write(run, plan, created: bool, directions: dict, initiatives: dict) -> None:
     """Both sheets, after the plan's other sheets (their rows are what these refer to)."""
     if SHEET_INDICATORS not in run.parsed.sheets:
@@ -141,9 +137,9 @@ def write_indicators(run, plan, created, directions, initiatives) -> dict:
             linked[key] = [pool[v] for v in wanted if str(v) not in missing]
         # A linked initiative renumbered on its sheet, still named by its old number here: the
         # link would move to whichever initiative took that number (as in RowSheets.checked_rows).
+        wanted = [str(v) for v in form.cleaned_data["initiatives"] or []]
         for link in [] if is_new else indicator.initiative_links.all():
             old, new = run.renamed.get(link.initiative_id, (None, None))
-            wanted = [str(v) for v in form.cleaned_data["initiatives"] or []]
             if old is not None and old in wanted and new not in wanted:
                 run.parsed.add(SHEET_INDICATORS, row, headers["initiatives"], still_old_number(old, new))
         after = {**values_of(indicator, keys), "directions": sorted(d.number for d in linked["directions"]),
@@ -154,7 +150,7 @@ def write_indicators(run, plan, created, directions, initiatives) -> dict:
             continue
         if is_new:
             if name in named:  # inserted together: the model's check in the database sees neither
-                run.parsed.add(SHEET_INDICATORS, row, _header(SHEET_INDICATORS, "name"), Indicator.name_taken())
+                run.parsed.add(SHEET_INDICATORS, row, header(SHEET_INDICATORS, "name"), Indicator.name_taken())
                 continue
             named.add(name)
             indicator.order = order

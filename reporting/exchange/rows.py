@@ -19,7 +19,7 @@ from initiatives.models import Activity, BudgetLine, StatusUpdate
 
 from .forms import ActivityForm, BudgetLineForm, IntCell, StatusUpdateForm, as_text
 from .summary import Label, out_of_order
-from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS, SHEETS
+from .workbook import SHEET_ACTIVITIES, SHEET_BUDGET, SHEET_STATUS, header
 
 
 def _row_id(data):
@@ -82,8 +82,7 @@ class RowSheets:
             self.tick(checked=1)
             owner = owners.get(_row_id(data)) if owners else None
             if owner is not None and number == renamed[owner][0]:
-                self.parsed.add(title, row, next(c.header for c in SHEETS[title] if c.key == "initiative"),
-                                still_old_number(*renamed[owner]))
+                self.parsed.add(title, row, header(title, "initiative"), still_old_number(*renamed[owner]))
                 continue
             form = form_class.for_row(form, data, instance=make(initiative), lookups=lookups)
             if not form.is_valid():

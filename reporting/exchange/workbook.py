@@ -190,6 +190,11 @@ for _columns in SHEETS.values():
     _columns.append(ID)  # last, hidden, inside the filter range so that sorting moves it with its row
 SHEET_ORDER = [SHEET_PLAN, *SHEETS]
 
+
+def header(sheet: str, key: str) -> str:
+    """The header of the column `key` on the sheet `sheet` (a problem's column)."""
+    return next(column.header for column in SHEETS[sheet] if column.key == key)
+
 # --- cell values -----------------------------------------------------------------
 
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
